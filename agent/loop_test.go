@@ -1,0 +1,183 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd/agent"
+	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/llm"
+	"github.com/agentd/agentd/llm/sim"
+)
+
+// recorder is a Sink that keeps what it is given and checks event order.
+type recorder struct {
+	mu          sync.Mutex
+	events      []agui.Event
+	checkpoints [][]agui.Message
+	state       json.RawMessage
+	v           agui.Verifier
+	err         error
+}
+
+func newRecorder() *recorder {
+	r := &recorder{}
+	r.v.Check(&agui.Event{Type: agui.RunStarted, ThreadID: "t", RunID: "r"})
+	return r
+}
+
+func (r *recorder) Emit(ev *agui.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.v.Check(ev); err != nil && r.err == nil {
+		r.err = err
+	}
+	r.events = append(r.events, *ev)
+	return nil
+}
+
+func (r *recorder) Checkpoint(_ context.Context, msgs []agui.Message, state json.RawMessage) error {
+	r.checkpoints = append(r.checkpoints, msgs)
+	if state != nil {
+		r.state = state
+	}
+	return nil
+}
+
+func (r *recorder) types() string {
+	var s []string
+	for _, ev := range r.events {
+		s = append(s, string(ev.Type))
+	}
+	return strings.Join(s, " ")
+}
+
+var ids atomic.Int64
+
+func newID() string { return fmt.Sprintf("id%d", ids.Add(1)) }
+
+func userInput(text string) agent.Input {
+	return agent.Input{History: []agui.Message{{ID: "u1", Role: "user", Content: agui.TextContent(text)}},
+		State: json.RawMessage(`{}`), Model: sim.New(sim.Config{}), NewID: newID}
+}
+
+func tool(name string, run func(context.Context, agent.Call) (agent.Result, error)) agent.Tool {
+	return agent.Tool{Name: name, Description: name, Parameters: json.RawMessage(`{"type":"object"}`), Run: run, Timeout: 100 * time.Millisecond}
+}
+
+func TestRun_ServerToolFailuresGoBackToTheModel(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		run  func(context.Context, agent.Call) (agent.Result, error)
+		want string
+	}{
+		{"error", func(context.Context, agent.Call) (agent.Result, error) { return agent.Result{}, errors.New("boom") }, "boom"},
+		{"panic", func(context.Context, agent.Call) (agent.Result, error) { panic("oops") }, "oops"},
+		{"ignores its timeout", func(context.Context, agent.Call) (agent.Result, error) {
+			time.Sleep(2 * time.Second)
+			return agent.Text("late"), nil
+		}, "exceeded its 100ms timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := &agent.Agent{Name: "a", Tools: []agent.Tool{tool("flaky", tt.run)}}
+			rec := newRecorder()
+			start := time.Now()
+			if _, err := a.Run(context.Background(), userInput("call flaky"), rec); err != nil {
+				t.Fatal(err)
+			}
+			if time.Since(start) > time.Second {
+				t.Errorf("the run waited for a tool past its timeout")
+			}
+			if rec.err != nil {
+				t.Fatal(rec.err)
+			}
+			var result *agui.Event
+			for i := range rec.events {
+				if rec.events[i].Type == agui.ToolCallResult {
+					result = &rec.events[i]
+				}
+			}
+			if result == nil || !strings.Contains(result.Content, tt.want) {
+				t.Fatalf("result %+v, want it to mention %q", result, tt.want)
+			}
+			tm := rec.checkpoints[0][1]
+			if tm.Role != "tool" || tm.Error == "" {
+				t.Errorf("stored tool message %+v has no error", tm)
+			}
+		})
+	}
+}
+
+// loopModel always calls the same server tool: the step cap must stop it.
+type loopModel struct{}
+
+func (loopModel) Name() string { return "loop" }
+func (loopModel) Stream(_ context.Context, _ *llm.Request, emit func(llm.Delta) error) error {
+	return emit(llm.Delta{ToolCall: &llm.ToolCallDelta{ID: newID(), Name: "again", Args: "{}"}})
+}
+
+func TestRun_StepCap(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	a := &agent.Agent{Name: "a", MaxSteps: 3, Model: loopModel{}, Tools: []agent.Tool{tool("again",
+		func(context.Context, agent.Call) (agent.Result, error) { calls++; return agent.Text("ok"), nil })}}
+	rec := newRecorder()
+	_, err := a.Run(context.Background(), userInput("go"), rec)
+	if !errors.Is(err, agent.ErrMaxSteps) || calls != 3 || len(rec.checkpoints) != 3 {
+		t.Fatalf("err %v after %d calls and %d checkpoints", err, calls, len(rec.checkpoints))
+	}
+}
+
+func TestRun_ClientToolWinsNameClashAndEndsRun(t *testing.T) {
+	t.Parallel()
+	serverRan := false
+	a := &agent.Agent{Name: "a", Tools: []agent.Tool{tool("barChart",
+		func(context.Context, agent.Call) (agent.Result, error) { serverRan = true; return agent.Text("x"), nil })}}
+	in := userInput("draw a barChart")
+	in.ClientTools = []agui.Tool{{Name: "barChart", Description: "client chart"}}
+	rec := newRecorder()
+	out, err := a.Run(context.Background(), in, rec)
+	if err != nil || serverRan || len(out.PendingToolCalls) != 1 {
+		t.Fatalf("out %+v err %v serverRan %v", out, err, serverRan)
+	}
+	if got := rec.types(); got != "TOOL_CALL_START TOOL_CALL_ARGS TOOL_CALL_ARGS TOOL_CALL_END" {
+		t.Errorf("events %s", got)
+	}
+}
+
+func TestRun_ModelErrorLeavesStreamWellFormed(t *testing.T) {
+	t.Parallel()
+	a := &agent.Agent{Name: "a", Model: failingModel{}}
+	rec := newRecorder()
+	_, err := a.Run(context.Background(), userInput("hi"), rec)
+	var le *llm.Error
+	if !errors.As(err, &le) || le.Kind != llm.ErrStream {
+		t.Fatalf("err %v", err)
+	}
+	if got := rec.types(); got != "TEXT_MESSAGE_START TEXT_MESSAGE_CONTENT TEXT_MESSAGE_END" {
+		t.Errorf("events %s: an open message must be closed", got)
+	}
+	if len(rec.checkpoints) != 0 {
+		t.Errorf("a failed step was checkpointed")
+	}
+}
+
+type failingModel struct{}
+
+func (failingModel) Name() string { return "failing" }
+func (failingModel) Stream(_ context.Context, _ *llm.Request, emit func(llm.Delta) error) error {
+	if err := emit(llm.Delta{Text: "partial"}); err != nil {
+		return err
+	}
+	return &llm.Error{Provider: "failing", Kind: llm.ErrStream, Err: errors.New("cut")}
+}

@@ -1,0 +1,55 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/store"
+)
+
+// handleRunEvents serves GET /runs/{id}/events: the run's events after the
+// client's Last-Event-ID (or ?after=N), then the rest as they come.
+func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	after := 0
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		after, _ = strconv.Atoi(v)
+	} else if v := r.URL.Query().Get("after"); v != "" {
+		after, _ = strconv.Atoi(v)
+	}
+	if after < 0 {
+		writeError(w, agentd.Errorf(agentd.CodeInvalid, "Last-Event-ID must be a non-negative sequence number"))
+		return
+	}
+	run, ok := s.cfg.Runs.Get(id)
+	if !ok {
+		writeError(w, s.runGone(r, id))
+		return
+	}
+	s.stream(w, r, run.Log, after)
+}
+
+// runGone explains why a run's events cannot be streamed.
+func (s *Server) runGone(r *http.Request, id string) error {
+	rec, err := s.cfg.Store.GetRun(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("no run " + strconv.Quote(id))
+	}
+	if err != nil {
+		return &agentd.Error{Code: agentd.CodeUnavailable, Message: "the store is unavailable", Cause: err}
+	}
+	return agentd.Errorf(agentd.CodeNotFound, "run %s is %s and its events are no longer kept; GET /threads/%s for the result",
+		id, rec.Status, rec.ThreadID)
+}
+
+// handleRunCancel serves POST /runs/{id}/cancel.
+func (s *Server) handleRunCancel(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := s.cfg.Runs.Cancel(id); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"runId": id, "status": "cancelling"})
+}

@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// handleLivez: the process answers. It never touches dependencies, so a
+// slow database cannot get a live instance restarted.
+func (s *Server) handleLivez(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReadyz: whether this instance should get new runs now.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Runs.Draining() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "draining"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.cfg.Logger.Warn("readiness: store does not answer", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "store does not answer"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleAgentHealth answers like the Python reference server's health
+// endpoint, so existing probes keep working.
+func (s *Server) handleAgentHealth(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if name == "" {
+		name = s.cfg.DefaultAgent
+	}
+	if _, ok := s.cfg.Runs.Agent(name); !ok {
+		writeError(w, errNotFound("no agent named "+name))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "agent": map[string]string{"name": name}})
+}

@@ -1,0 +1,81 @@
+// Package httpapi is agentd's HTTP surface: the AG-UI run endpoints and
+// their SSE streams, run rejoin and cancel, thread history, health, and the
+// JSON error bodies every refusal carries.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/agentd/agentd/runs"
+	"github.com/agentd/agentd/store"
+)
+
+// DefaultAgent is the agent POST / serves: the name CopilotKit apps use.
+const DefaultAgent = "sample_agent"
+
+// Config configures the HTTP surface.
+type Config struct {
+	Runs   *runs.Manager
+	Store  store.Store
+	Logger *slog.Logger
+	// DefaultAgent is served at POST /; "" means DefaultAgent.
+	DefaultAgent string
+	// MaxBody caps a request body in bytes (0: 8 MiB).
+	MaxBody int64
+	// Heartbeat is the gap between SSE keep-alive comments (0: 15s).
+	Heartbeat time.Duration
+	// UI, when set, is served at GET /.
+	UI http.Handler
+}
+
+// Server serves agentd's HTTP API.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New returns a Server.
+func New(cfg Config) *Server {
+	if cfg.DefaultAgent == "" {
+		cfg.DefaultAgent = DefaultAgent
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 8 << 20
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("POST /{$}", s.handleRun)
+	s.mux.HandleFunc("POST /agents/{name}", s.handleRun)
+	s.mux.HandleFunc("GET /agents/{name}/health", s.handleAgentHealth)
+	s.mux.HandleFunc("GET /health", s.handleAgentHealth)
+	s.mux.HandleFunc("GET /runs/{id}/events", s.handleRunEvents)
+	s.mux.HandleFunc("POST /runs/{id}/cancel", s.handleRunCancel)
+	s.mux.HandleFunc("GET /threads", s.handleListThreads)
+	s.mux.HandleFunc("GET /threads/{id}", s.handleGetThread)
+	s.mux.HandleFunc("DELETE /threads/{id}", s.handleDeleteThread)
+	s.mux.HandleFunc("GET /livez", s.handleLivez)
+	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
+	if s.cfg.UI != nil {
+		s.mux.Handle("GET /{$}", s.cfg.UI)
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errNotFound("no route for "+r.Method+" "+r.URL.Path))
+	})
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}

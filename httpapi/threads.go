@@ -1,0 +1,74 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"encoding/json"
+	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/store"
+)
+
+type threadBody struct {
+	ThreadID string          `json:"threadId"`
+	Agent    string          `json:"agent"`
+	Version  int64           `json:"version"`
+	Messages []agui.Message  `json:"messages"`
+	State    json.RawMessage `json:"state"`
+}
+
+func (s *Server) handleGetThread(w http.ResponseWriter, r *http.Request) {
+	t, err := s.cfg.Store.GetThread(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, storeError(err, "thread"))
+		return
+	}
+	msgs := t.Messages
+	if msgs == nil {
+		msgs = []agui.Message{}
+	}
+	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State})
+}
+
+func (s *Server) handleListThreads(w http.ResponseWriter, r *http.Request) {
+	q := store.ThreadQuery{Cursor: r.URL.Query().Get("cursor")}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			writeError(w, agentd.Errorf(agentd.CodeInvalid, "limit must be between 1 and 500"))
+			return
+		}
+		q.Limit = n
+	}
+	page, err := s.cfg.Store.ListThreads(r.Context(), q)
+	if err != nil {
+		writeError(w, storeError(err, "thread"))
+		return
+	}
+	threads := page.Threads
+	if threads == nil {
+		threads = []agentd.ThreadSummary{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"threads": threads, "next": page.Next})
+}
+
+func (s *Server) handleDeleteThread(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Store.DeleteThread(r.Context(), r.PathValue("id")); err != nil {
+		writeError(w, storeError(err, "thread"))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// storeError maps a store failure to what the client is told.
+func storeError(err error, what string) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound("no such " + what)
+	case errors.As(err, new(*agentd.Error)):
+		return err
+	}
+	return &agentd.Error{Code: agentd.CodeUnavailable, Message: "the store is unavailable; retry shortly", Cause: err}
+}

@@ -1,0 +1,183 @@
+// Package runs owns the life of a run: it takes the thread's lease in the
+// store, reconciles the client's history, runs the agent loop detached from
+// the HTTP request, checkpoints every step, records every event in the run's
+// log for streaming and rejoining, and ends every run with exactly one
+// RUN_FINISHED or RUN_ERROR.
+package runs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/agent"
+	"github.com/agentd/agentd/llm"
+	"github.com/agentd/agentd/store"
+	"github.com/google/uuid"
+)
+
+// Config configures a Manager.
+type Config struct {
+	Store  store.Store
+	Agents []*agent.Agent
+	Model  llm.Provider // default model of agents that set none
+	Owner  string       // this instance's id
+	// LeaseTTL is how long a thread lease lasts without renewal.
+	LeaseTTL time.Duration
+	// RunTimeout bounds a whole run.
+	RunTimeout time.Duration
+	// Retain keeps a finished run's log for rejoining clients.
+	Retain time.Duration
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 30 * time.Second
+	}
+	if c.RunTimeout <= 0 {
+		c.RunTimeout = 10 * time.Minute
+	}
+	if c.Retain <= 0 {
+		c.Retain = time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Owner == "" {
+		c.Owner = uuid.NewString()
+	}
+}
+
+// Manager starts and tracks the runs of one instance.
+type Manager struct {
+	cfg    Config
+	agents map[string]*agent.Agent
+	base   context.Context // parent of every run: runs outlive requests
+	stop   context.CancelFunc
+
+	mu       sync.Mutex
+	runs     map[string]*Run // running and recently finished
+	draining bool
+	active   sync.WaitGroup
+	expiry   []retained // finished runs in order of expiry
+}
+
+type retained struct {
+	id string
+	at time.Time
+}
+
+// New returns a Manager. It fails if two agents share a name or an agent
+// is invalid.
+func New(cfg Config) (*Manager, error) {
+	cfg.defaults()
+	m := &Manager{cfg: cfg, agents: map[string]*agent.Agent{}, runs: map[string]*Run{}}
+	for _, a := range cfg.Agents {
+		if err := a.Validate(); err != nil {
+			return nil, err
+		}
+		if _, dup := m.agents[a.Name]; dup {
+			return nil, errors.New("runs: two agents named " + a.Name)
+		}
+		m.agents[a.Name] = a
+	}
+	m.base, m.stop = context.WithCancel(context.Background())
+	return m, nil
+}
+
+// Agent returns the registered agent with that name.
+func (m *Manager) Agent(name string) (*agent.Agent, bool) {
+	a, ok := m.agents[name]
+	return a, ok
+}
+
+// Get returns a running or recently finished run of this instance.
+func (m *Manager) Get(id string) (*Run, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireLocked(time.Now())
+	r, ok := m.runs[id]
+	return r, ok
+}
+
+// Cancel stops a run of this instance; it ends with RUN_ERROR code
+// "cancelled".
+func (m *Manager) Cancel(id string) error {
+	r, ok := m.Get(id)
+	if !ok {
+		return agentd.Errorf(agentd.CodeNotFound, "run %s is not running on this instance", id)
+	}
+	r.cancel(errCancelled)
+	return nil
+}
+
+// Active is the number of runs in progress.
+func (m *Manager) Active() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, r := range m.runs {
+		if !r.Done() {
+			n++
+		}
+	}
+	return n
+}
+
+// Draining reports whether Drain has begun.
+func (m *Manager) Draining() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.draining
+}
+
+// Drain refuses new runs, lets running ones finish until ctx ends, then
+// interrupts the rest with RUN_ERROR code "server_restarting" and waits for
+// them to record that.
+func (m *Manager) Drain(ctx context.Context) {
+	m.mu.Lock()
+	m.draining = true
+	m.mu.Unlock()
+	done := make(chan struct{})
+	go func() { m.active.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		m.mu.Lock()
+		for _, r := range m.runs {
+			r.cancel(errRestarting)
+		}
+		m.mu.Unlock()
+		<-done
+	}
+	m.stop()
+}
+
+func (m *Manager) track(r *Run) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireLocked(time.Now())
+	m.runs[r.ID] = r
+}
+
+func (m *Manager) finished(r *Run) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expiry = append(m.expiry, retained{r.ID, time.Now().Add(m.cfg.Retain)})
+}
+
+// expireLocked forgets finished runs whose retention has passed.
+func (m *Manager) expireLocked(now time.Time) {
+	n := 0
+	for n < len(m.expiry) && m.expiry[n].at.Before(now) {
+		delete(m.runs, m.expiry[n].id)
+		n++
+	}
+	if n > 0 {
+		m.expiry = append(m.expiry[:0], m.expiry[n:]...)
+	}
+}

@@ -1,0 +1,172 @@
+package runs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/agent"
+	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/store"
+)
+
+// Run is one run executing on this instance.
+type Run struct {
+	ID       string
+	ThreadID string
+	Log      *Log
+
+	m       *Manager
+	agent   *agent.Agent
+	rec     agentd.Run
+	in      *agui.RunAgentInput
+	input   agent.Input
+	version int64
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	done    chan struct{}
+}
+
+func newRun(m *Manager, ag *agent.Agent, rec agentd.Run, in *agui.RunAgentInput) *Run {
+	r := &Run{ID: rec.ID, ThreadID: rec.ThreadID, Log: newLog(), m: m, agent: ag, rec: rec, in: in, done: make(chan struct{})}
+	ctx, cancel := context.WithCancelCause(m.base)
+	r.ctx, r.cancel = ctx, cancel
+	return r
+}
+
+// Done reports whether the run has ended.
+func (r *Run) Done() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Wait returns a channel closed when the run has ended and been recorded.
+func (r *Run) Wait() <-chan struct{} { return r.done }
+
+func (r *Run) emit(ev *agui.Event) {
+	if ev.Timestamp == 0 {
+		ev.Timestamp = agui.Now()
+	}
+	last := ev.Type == agui.RunFinished || ev.Type == agui.RunError
+	if err := r.Log.append(ev, last); err != nil {
+		r.m.cfg.Logger.Error("event not encodable", "run", r.ID, "type", ev.Type, "err", err)
+	}
+}
+
+// Emit implements agent.Sink.
+func (r *Run) Emit(ev *agui.Event) error {
+	r.emit(ev)
+	return nil
+}
+
+// Checkpoint implements agent.Sink: one transaction per step.
+func (r *Run) Checkpoint(ctx context.Context, msgs []agui.Message, state json.RawMessage) error {
+	appended := make([]store.AppendMessage, len(msgs))
+	for i, msg := range msgs {
+		appended[i] = store.AppendMessage{Message: msg, RunID: r.ID}
+	}
+	v, err := r.m.cfg.Store.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence,
+		Version: r.version, TruncateAt: -1, Append: appended, State: state})
+	if err != nil {
+		return &storeError{err}
+	}
+	r.version = v
+	return nil
+}
+
+// storeError marks a failed checkpoint, so the run ends with a store code.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return "checkpoint: " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+// execute runs the agent to its end and records how it ended.
+func (r *Run) execute() {
+	defer r.m.active.Done()
+	defer close(r.done)
+	ctx, cancel := context.WithTimeoutCause(r.ctx, r.m.cfg.RunTimeout, errRunTimeout)
+	defer cancel()
+	stopRenew := r.renewLease(ctx)
+	started := time.Now()
+	out, err := r.agent.Run(ctx, r.input, r)
+	stopRenew()
+	if err != nil && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	fin := &store.Finish{Status: agentd.RunSucceeded, At: time.Now()}
+	var final agui.Event
+	if err == nil {
+		final = agui.Event{Type: agui.RunFinished, ThreadID: r.ThreadID, RunID: r.ID,
+			Outcome: &agui.Outcome{Type: "success", PendingToolCallIDs: out.PendingToolCalls}}
+	} else {
+		code, msg, status := classify(err)
+		fin.Status, fin.ErrorCode, fin.ErrorMsg = status, code, msg
+		final = agui.Event{Type: agui.RunError, Code: code, Message: msg}
+	}
+	// Free the thread before telling the client the run is over: a client
+	// that starts its next run at once must not find the thread busy.
+	if ferr := r.finish(fin); ferr != nil && err == nil {
+		code, msg, _ := classify(&storeError{ferr})
+		final = agui.Event{Type: agui.RunError, Code: code, Message: msg}
+		err = ferr
+	}
+	r.m.finished(r)
+	r.emit(&final)
+	log := r.m.cfg.Logger.With("thread", r.ThreadID, "run", r.ID, "ms", time.Since(started).Milliseconds())
+	if err != nil {
+		log.Warn("run ended with error", "code", final.Code, "err", err)
+	} else {
+		log.Info("run finished", "pending_tool_calls", len(out.PendingToolCalls))
+	}
+}
+
+// finish records the run's end and frees the thread. It runs even when the
+// run's context is gone, bounded on its own.
+func (r *Run) finish(fin *store.Finish) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
+	defer cancel()
+	_, err := r.m.cfg.Store.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence,
+		Version: -1, TruncateAt: -1, Finish: fin})
+	if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrNotFound) {
+		// The thread was deleted or taken over: nothing of ours to free.
+		return nil
+	}
+	return err
+}
+
+// renewLease keeps the thread's lease while the run lives; losing it
+// cancels the run, because another run now owns the thread.
+func (r *Run) renewLease(ctx context.Context) (stop func()) {
+	ttl := r.m.cfg.LeaseTTL
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				rctx, cancel := context.WithTimeout(ctx, ttl/3)
+				err := r.m.cfg.Store.RenewLease(rctx, r.ID, r.rec.Fence, time.Now().Add(ttl))
+				cancel()
+				if errors.Is(err, store.ErrFenced) {
+					r.cancel(errLeaseLost)
+					return
+				}
+				if err != nil {
+					r.m.cfg.Logger.Warn("lease renewal failed", "run", r.ID, "thread", r.ThreadID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
+}

@@ -1,0 +1,112 @@
+// Package store is the seam to durable storage: threads, their ordered
+// messages and shared state, and runs with their thread leases. It holds only
+// the interface and its errors; sqlite and postgres implement it and both
+// pass the contract suite in storetest.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/agui"
+)
+
+var (
+	// ErrNotFound: no thread or run with that id.
+	ErrNotFound = errors.New("not found")
+	// ErrThreadBusy: another run holds the thread's unexpired lease.
+	ErrThreadBusy = errors.New("thread has an active run")
+	// ErrRunExists: a run with that id was already recorded.
+	ErrRunExists = errors.New("run id already used")
+	// ErrFenced: the run no longer holds the thread's lease (another run took
+	// it over, or the thread was deleted); its write was refused.
+	ErrFenced = errors.New("run lost its thread lease")
+	// ErrVersion: the thread changed since the version the writer read.
+	ErrVersion = errors.New("thread version changed")
+)
+
+// Store keeps threads and runs durably. Every method is safe for
+// concurrent use. Implementations must pass storetest.Run.
+type Store interface {
+	// StartRun records a running run and gives it the thread's lease with a
+	// fencing token larger than any before it. It creates the thread when
+	// it does not exist, and takes over a lease that has expired (marking
+	// its run interrupted). It returns the run and the thread as committed.
+	StartRun(ctx context.Context, p StartRun) (agentd.Run, agentd.Thread, error)
+	// Commit writes a run's checkpoint in one transaction, if the run still
+	// holds the lease (ErrFenced) and the thread is at p.Version
+	// (ErrVersion). It returns the thread's new version.
+	Commit(ctx context.Context, p Checkpoint) (int64, error)
+	// RenewLease extends the lease of a running run (ErrFenced if lost).
+	RenewLease(ctx context.Context, runID string, fence int64, until time.Time) error
+	// InterruptExpired marks running runs whose lease ended before now as
+	// interrupted with the given error code, frees their threads, and
+	// returns them.
+	InterruptExpired(ctx context.Context, now time.Time, code, message string) ([]agentd.Run, error)
+
+	GetThread(ctx context.Context, id string) (agentd.Thread, error)
+	ListThreads(ctx context.Context, q ThreadQuery) (ThreadPage, error)
+	DeleteThread(ctx context.Context, id string) error
+	// DeleteIdleThreads deletes threads not updated since before and with
+	// no running run; it returns how many it deleted.
+	DeleteIdleThreads(ctx context.Context, before time.Time) (int, error)
+	GetRun(ctx context.Context, id string) (agentd.Run, error)
+
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// StartRun is what StartRun needs.
+type StartRun struct {
+	RunID      string
+	ThreadID   string
+	Agent      string
+	Owner      string // instance id
+	Now        time.Time
+	LeaseUntil time.Time
+}
+
+// Checkpoint is one atomic write of a run.
+type Checkpoint struct {
+	RunID    string
+	ThreadID string
+	Fence    int64 // the run's fencing token
+	Version  int64 // the thread version the run last saw; < 0 skips the check (ending a run whose last write failed)
+	// TruncateAt, when >= 0, first deletes the messages at that position
+	// and after (an edit or a regenerate forks the thread there).
+	TruncateAt int
+	Append     []AppendMessage
+	State      json.RawMessage // nil leaves the state unchanged
+	Finish     *Finish         // non-nil ends the run and frees the thread
+}
+
+// AppendMessage is a message and the run that produced it ("" when the
+// client sent it).
+type AppendMessage struct {
+	agui.Message
+	RunID string
+}
+
+// Finish ends a run.
+type Finish struct {
+	Status    agentd.RunStatus
+	ErrorCode string
+	ErrorMsg  string
+	At        time.Time
+}
+
+// ThreadQuery pages through threads, most recently updated first.
+type ThreadQuery struct {
+	Limit  int    // 1..500; 0 means 50
+	Cursor string // from the previous page's Next; "" for the first page
+}
+
+// ThreadPage is one page of threads.
+type ThreadPage struct {
+	Threads []agentd.ThreadSummary
+	Next    string // "" on the last page
+}

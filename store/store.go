@@ -77,7 +77,8 @@ type Checkpoint struct {
 	Fence    int64 // the run's fencing token
 	Version  int64 // the thread version the run last saw; < 0 skips the check (ending a run whose last write failed)
 	// TruncateAt, when >= 0, first deletes the messages at that position
-	// and after (an edit or a regenerate forks the thread there).
+	// and after (an edit or a regenerate forks the thread there). Set it to
+	// -1 to keep them: the zero value deletes the whole history.
 	TruncateAt int
 	Append     []AppendMessage
 	State      json.RawMessage // nil leaves the state unchanged

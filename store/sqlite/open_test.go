@@ -1,0 +1,148 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/store"
+	"github.com/agentd/agentd/store/sqlite"
+)
+
+// TestOpen_ReopenKeepsData checks that the file persists across Open calls,
+// that migrating an up-to-date file is a no-op, and the connection settings.
+func TestOpen_ReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agentd.db")
+	s, err := sqlite.Open(t.Context(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	at := time.UnixMilli(1_700_000_000_123).UTC()
+	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r1", ThreadID: "t1", Agent: "a", Now: at, LeaseUntil: at.Add(time.Minute)})
+	if err != nil {
+		t.Fatalf("StartRun: %v", err)
+	}
+	if _, err := s.Commit(t.Context(), store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: th.Version,
+		TruncateAt: -1, Finish: &store.Finish{Status: agentd.RunSucceeded, At: at}}); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	s, err = sqlite.Open(t.Context(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	got, err := s.GetRun(t.Context(), "r1")
+	if err != nil || got.Status != agentd.RunSucceeded || !got.StartedAt.Equal(at) {
+		t.Fatalf("run after reopen: %+v, %v", got, err)
+	}
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q, %v; want wal", mode, err)
+	}
+	var version int64
+	if err := db.QueryRow("SELECT MAX(version_id) FROM goose_db_version").Scan(&version); err != nil || version != 1 {
+		t.Fatalf("goose version %d, %v; want 1", version, err)
+	}
+}
+
+// TestOpen_OddPath checks that a path with URI-special characters names
+// the file itself.
+func TestOpen_OddPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "with space", "a?b#c%20d.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlite.Open(t.Context(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("Open(%q): %v", path, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+}
+
+// TestCommit_BodyBytesExact checks that SQLite keeps a compact message's
+// JSON byte for byte (the contract suite compares JSON by meaning only).
+func TestCommit_BodyBytesExact(t *testing.T) {
+	s := openTemp(t)
+	at := time.Now()
+	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r", ThreadID: "t", Agent: "a", Now: at, LeaseUntil: at.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contents := []json.RawMessage{
+		json.RawMessage(`"a<b && c>d \u00e9 \"q\""`),
+		json.RawMessage(`[{"type":"text","text":"<x>"},{"type":"binary","url":"https://e.x/?a=1&b=2","n":1.50}]`),
+	}
+	cp := store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: th.Version, TruncateAt: -1}
+	for i, c := range contents {
+		cp.Append = append(cp.Append, store.AppendMessage{Message: agui.Message{ID: fmt.Sprint(i), Role: agui.RoleUser, Content: c}})
+	}
+	if _, err := s.Commit(t.Context(), cp); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetThread(t.Context(), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range contents {
+		if string(got.Messages[i].Content) != string(c) {
+			t.Errorf("content %d: %s, want %s", i, got.Messages[i].Content, c)
+		}
+	}
+}
+
+// TestCommit_ManyWritersAtOnce has 100 goroutines commit at the same moment
+// on their own threads: writes must queue, never fail with SQLITE_BUSY.
+func TestCommit_ManyWritersAtOnce(t *testing.T) {
+	const writers = 100
+	s := openTemp(t)
+	at := time.Now()
+	runs := make([]agentd.Run, writers)
+	versions := make([]int64, writers)
+	for i := range writers {
+		r, th, err := s.StartRun(t.Context(), store.StartRun{
+			RunID: fmt.Sprint("r", i), ThreadID: fmt.Sprint("t", i), Agent: "a", Now: at, LeaseUntil: at.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[i], versions[i] = r, th.Version
+	}
+	var wg sync.WaitGroup
+	begin := make(chan struct{})
+	for i, r := range runs {
+		wg.Go(func() {
+			<-begin
+			_, err := s.Commit(t.Context(), store.Checkpoint{
+				RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: versions[i], TruncateAt: -1,
+				Append: []store.AppendMessage{{Message: agui.Message{ID: "m", Role: agui.RoleUser, Content: agui.TextContent("x")}}},
+				Finish: &store.Finish{Status: agentd.RunSucceeded, At: at},
+			})
+			if err != nil {
+				t.Errorf("commit %s: %v", r.ID, err)
+			}
+		})
+	}
+	close(begin)
+	wg.Wait()
+}

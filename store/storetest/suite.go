@@ -1,0 +1,70 @@
+// Package storetest is the contract suite every store.Store must pass. It is
+// backend-agnostic: tests share one store, run in parallel, and use ids with
+// a random prefix, so the suite can run against a database that other test
+// runs also use.
+//
+// Two operations are global by nature (InterruptExpired and
+// DeleteIdleThreads act on every thread). Their tests use timestamps in
+// distinct, distant-past eras, so they only ever touch rows of those eras;
+// every other test uses the current time, and ListThreads' test a
+// far-future era so its threads sort first.
+//
+// Beyond store.go, the suite pins down these details of the contract:
+//   - StartRun on a new thread gives state {} and no messages; a refused
+//     StartRun (ErrRunExists, ErrThreadBusy) writes nothing.
+//   - A run whose expired lease is taken over is marked interrupted with
+//     error code "lease_expired" and FinishedAt = the new run's Now.
+//   - Commit checks the lease before the version: a fenced run gets
+//     ErrFenced even with the right version. A commit to a deleted thread
+//     is ErrFenced. A negative Version skips the version check. A finished
+//     or interrupted run is fenced at once.
+//   - Appending a message id already in the thread (or twice in one commit)
+//     fails the commit with an *agentd.Error of code CodeConflict, and
+//     nothing of that commit is applied.
+//   - RenewLease of an unknown, finished or fenced run is ErrFenced.
+//   - ListThreads: a malformed cursor or a limit outside 0..500 is an
+//     *agentd.Error of code CodeInvalid.
+//   - Times set from parameters round-trip to the millisecond.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/agentd/agentd/store"
+)
+
+// Run runs the contract suite against the store open returns. open is
+// called once; the store is shared by all tests, which run in parallel.
+// open should register the store's Close with t.Cleanup.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	tests := []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"StartRunCreatesThread", testStartRunCreatesThread},
+		{"MessagesRoundTrip", testMessagesRoundTrip},
+		{"State", testState},
+		{"Truncate", testTruncate},
+		{"VersionConflict", testVersionConflict},
+		{"DuplicateMessageID", testDuplicateMessageID},
+		{"ThreadBusy", testThreadBusy},
+		{"RunExists", testRunExists},
+		{"FencingAfterTakeover", testFencingAfterTakeover},
+		{"RenewLease", testRenewLease},
+		{"FinishFreesThread", testFinishFreesThread},
+		{"InterruptExpired", testInterruptExpired},
+		{"ListThreads", testListThreads},
+		{"DeleteThread", testDeleteThread},
+		{"DeleteIdleThreads", testDeleteIdleThreads},
+		{"NotFound", testNotFound},
+		{"Ping", testPing},
+		{"Concurrency", testConcurrency},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, s)
+		})
+	}
+}

@@ -6,16 +6,37 @@ import (
 	"time"
 )
 
-// handleLivez: the process answers. It never touches dependencies, so a
-// slow database cannot get a live instance restarted.
+// starved is how late a new goroutine may start before the instance is
+// called not alive: a process whose scheduler cannot run work is hung.
+const starved = 2 * time.Second
+
+// handleLivez: the process answers and its scheduler runs new work in
+// time. It never touches dependencies, so a slow database cannot get a
+// live instance restarted.
 func (s *Server) handleLivez(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	start := time.Now()
+	lag := make(chan time.Duration, 1)
+	go func() { lag <- time.Since(start) }()
+	select {
+	case d := <-lag:
+		if d < starved {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+			return
+		}
+	case <-time.After(starved):
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "scheduler starved"})
 }
 
 // handleReadyz: whether this instance should get new runs now.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Runs.Draining() {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "draining"})
+		return
+	}
+	if b := s.cfg.Budget; b != nil && b.Exhausted() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "run budget exhausted",
+			"runs": b.InUse(), "maxRuns": b.Cap()})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -6,9 +6,11 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/runs"
 )
 
 // handleRun serves POST / and POST /agents/{name}: every refusal is a JSON
@@ -20,16 +22,42 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := s.decodeRun(w, r, name)
 	if err != nil {
-		writeError(w, err)
+		s.refuse(w, r, nil, err)
 		return
 	}
-	run, err := s.cfg.Runs.Start(r.Context(), name, in)
+	release, err := s.admit(r)
 	if err != nil {
-		s.logRefusal(r, in, err)
-		writeError(w, err)
+		s.refuse(w, r, in, err)
+		return
+	}
+	run, err := s.cfg.Runs.Start(r.Context(), runs.Request{Agent: name, Input: in, Release: release})
+	if err != nil {
+		s.refuse(w, r, in, err)
 		return
 	}
 	s.stream(w, r, run.Log, 0)
+}
+
+// admit applies the caller's rate limit, then takes a run slot within the
+// budget's bounded wait. The slot is released when the run ends.
+func (s *Server) admit(r *http.Request) (release func(), err error) {
+	if s.cfg.Limiter != nil {
+		ok, retry, err := s.cfg.Limiter.Allow(r.Context(), s.caller(r))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, &agentd.Error{Code: agentd.CodeRateLimited, RetryAfter: retry,
+				Message: "too many runs from this caller; retry after the Retry-After delay"}
+		}
+	}
+	if s.cfg.Budget == nil {
+		return func() {}, nil
+	}
+	start := time.Now()
+	release, err = s.cfg.Budget.Acquire(r.Context())
+	s.metrics.slotWait.Observe(time.Since(start).Seconds())
+	return release, err
 }
 
 func (s *Server) decodeRun(w http.ResponseWriter, r *http.Request, name string) (*agui.RunAgentInput, error) {
@@ -58,10 +86,18 @@ func (s *Server) decodeRun(w http.ResponseWriter, r *http.Request, name string) 
 	return in, nil
 }
 
-func (s *Server) logRefusal(r *http.Request, in *agui.RunAgentInput, err error) {
-	level := s.cfg.Logger.Info
-	if agentd.ErrorCode(err) == agentd.CodeInternal || agentd.ErrorCode(err) == agentd.CodeUnavailable {
+// refuse answers a run request that will not run, counts and logs it.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, in *agui.RunAgentInput, err error) {
+	code := agentd.ErrorCode(err)
+	s.metrics.rejected.WithLabelValues(string(code)).Inc()
+	level := s.cfg.Logger.Debug
+	if code == agentd.CodeInternal || code == agentd.CodeUnavailable {
 		level = s.cfg.Logger.Warn
 	}
-	level("run refused", "thread", in.ThreadID, "run", in.RunID, "code", agentd.ErrorCode(err), "err", err)
+	if in != nil {
+		level("run refused", "thread", in.ThreadID, "run", in.RunID, "code", code, "err", err)
+	} else {
+		level("run refused", "path", r.URL.Path, "code", code, "err", err)
+	}
+	writeError(w, err)
 }

@@ -6,7 +6,12 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
+
+	"github.com/agentd/agentd/admission"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/agentd/agentd/runs"
 	"github.com/agentd/agentd/store"
@@ -28,12 +33,23 @@ type Config struct {
 	Heartbeat time.Duration
 	// UI, when set, is served at GET /.
 	UI http.Handler
+	// Budget caps concurrent runs; nil means no cap.
+	Budget *admission.Budget
+	// Limiter rate-limits callers; nil means no limit.
+	Limiter admission.Limiter
+	// TrustedProxies may set X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	// Registerer receives the HTTP metrics; Gatherer, when set, is served
+	// at /metrics.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
 }
 
 // Server serves agentd's HTTP API.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg     Config
+	mux     *http.ServeMux
+	metrics *metrics
 }
 
 // New returns a Server.
@@ -50,7 +66,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registerer, cfg.Budget)}
 	s.routes()
 	return s
 }
@@ -67,6 +83,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("DELETE /threads/{id}", s.handleDeleteThread)
 	s.mux.HandleFunc("GET /livez", s.handleLivez)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
+	if s.cfg.Gatherer != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}))
+	}
 	if s.cfg.UI != nil {
 		s.mux.Handle("GET /{$}", s.cfg.UI)
 	}

@@ -18,6 +18,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, log *runs.Log, a
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	s.metrics.sseClients.Inc()
+	defer s.metrics.sseClients.Dec()
 	rc := http.NewResponseController(w)
 	_ = rc.Flush()
 	beat := time.NewTimer(s.cfg.Heartbeat)

@@ -17,6 +17,7 @@ import (
 	"github.com/agentd/agentd/llm"
 	"github.com/agentd/agentd/store"
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config configures a Manager.
@@ -32,7 +33,18 @@ type Config struct {
 	// Retain keeps a finished run's log for rejoining clients.
 	Retain time.Duration
 	Logger *slog.Logger
+	// DoubleSend is what a run on a thread that already has one does:
+	// DoubleSendReject (409, the default) or DoubleSendInterrupt.
+	DoubleSend string
+	// Registerer receives the manager's metrics; nil keeps them private.
+	Registerer prometheus.Registerer
 }
+
+// Double-send policies.
+const (
+	DoubleSendReject    = "reject"
+	DoubleSendInterrupt = "interrupt"
+)
 
 func (c *Config) defaults() {
 	if c.LeaseTTL <= 0 {
@@ -47,6 +59,9 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.DoubleSend == "" {
+		c.DoubleSend = DoubleSendReject
+	}
 	if c.Owner == "" {
 		c.Owner = uuid.NewString()
 	}
@@ -54,7 +69,8 @@ func (c *Config) defaults() {
 
 // Manager starts and tracks the runs of one instance.
 type Manager struct {
-	cfg    Config
+	cfg     Config
+	metrics *metrics
 	agents map[string]*agent.Agent
 	base   context.Context // parent of every run: runs outlive requests
 	stop   context.CancelFunc
@@ -75,7 +91,10 @@ type retained struct {
 // is invalid.
 func New(cfg Config) (*Manager, error) {
 	cfg.defaults()
-	m := &Manager{cfg: cfg, agents: map[string]*agent.Agent{}, runs: map[string]*Run{}}
+	if cfg.DoubleSend != DoubleSendReject && cfg.DoubleSend != DoubleSendInterrupt {
+		return nil, errors.New("runs: double-send policy must be reject or interrupt, not " + cfg.DoubleSend)
+	}
+	m := &Manager{cfg: cfg, metrics: newMetrics(cfg.Registerer), agents: map[string]*agent.Agent{}, runs: map[string]*Run{}}
 	for _, a := range cfg.Agents {
 		if err := a.Validate(); err != nil {
 			return nil, err
@@ -102,6 +121,18 @@ func (m *Manager) Get(id string) (*Run, bool) {
 	m.expireLocked(time.Now())
 	r, ok := m.runs[id]
 	return r, ok
+}
+
+// running returns this instance's running run on a thread.
+func (m *Manager) running(threadID string) *Run {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.runs {
+		if r.ThreadID == threadID && !r.Done() {
+			return r
+		}
+	}
+	return nil
 }
 
 // Cancel stops a run of this instance; it ends with RUN_ERROR code

@@ -27,6 +27,9 @@ type Run struct {
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	done    chan struct{}
+	release func()
+	started time.Time
+	output  bool // the model has produced something
 }
 
 func newRun(m *Manager, ag *agent.Agent, rec agentd.Run, in *agui.RunAgentInput) *Run {
@@ -54,6 +57,10 @@ func (r *Run) emit(ev *agui.Event) {
 		ev.Timestamp = agui.Now()
 	}
 	last := ev.Type == agui.RunFinished || ev.Type == agui.RunError
+	if !r.output && (ev.Type == agui.TextMessageContent || ev.Type == agui.ToolCallStart) {
+		r.output = true
+		r.m.metrics.firstToken.Observe(time.Since(r.started).Seconds())
+	}
 	if err := r.Log.append(ev, last); err != nil {
 		r.m.cfg.Logger.Error("event not encodable", "run", r.ID, "type", ev.Type, "err", err)
 	}
@@ -71,8 +78,10 @@ func (r *Run) Checkpoint(ctx context.Context, msgs []agui.Message, state json.Ra
 	for i, msg := range msgs {
 		appended[i] = store.AppendMessage{Message: msg, RunID: r.ID}
 	}
+	began := time.Now()
 	v, err := r.m.cfg.Store.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence,
 		Version: r.version, TruncateAt: -1, Append: appended, State: state})
+	r.m.metrics.storeOp("commit", began)
 	if err != nil {
 		return &storeError{err}
 	}
@@ -90,6 +99,8 @@ func (e *storeError) Unwrap() error { return e.err }
 func (r *Run) execute() {
 	defer r.m.active.Done()
 	defer close(r.done)
+	defer r.release()
+	defer r.m.metrics.inFlight.Dec()
 	ctx, cancel := context.WithTimeoutCause(r.ctx, r.m.cfg.RunTimeout, errRunTimeout)
 	defer cancel()
 	stopRenew := r.renewLease(ctx)
@@ -118,6 +129,8 @@ func (r *Run) execute() {
 	}
 	r.m.finished(r)
 	r.emit(&final)
+	r.m.metrics.ended.WithLabelValues(string(fin.Status), final.Code).Inc()
+	r.m.metrics.duration.WithLabelValues(string(fin.Status)).Observe(time.Since(r.started).Seconds())
 	log := r.m.cfg.Logger.With("thread", r.ThreadID, "run", r.ID, "ms", time.Since(started).Milliseconds())
 	if err != nil {
 		log.Warn("run ended with error", "code", final.Code, "err", err)
@@ -131,8 +144,10 @@ func (r *Run) execute() {
 func (r *Run) finish(fin *store.Finish) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
 	defer cancel()
+	began := time.Now()
 	_, err := r.m.cfg.Store.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence,
 		Version: -1, TruncateAt: -1, Finish: fin})
+	r.m.metrics.storeOp("finish", began)
 	if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrNotFound) {
 		// The thread was deleted or taken over: nothing of ours to free.
 		return nil

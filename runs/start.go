@@ -15,30 +15,81 @@ import (
 	"github.com/google/uuid"
 )
 
+// Request asks for a run.
+type Request struct {
+	Agent string
+	Input *agui.RunAgentInput
+	// Release, when set, is called once the run has ended (or failed to
+	// start): it returns the caller's admission slot.
+	Release func()
+}
+
 // Start begins a run of the named agent. Everything that can refuse the run
 // (unknown agent, busy thread, reused run id, draining, store down) happens
 // here, before the caller has sent a byte; once Start returns, the run goes
 // on without the caller and its log ends with RUN_FINISHED or RUN_ERROR.
-func (m *Manager) Start(ctx context.Context, agentName string, in *agui.RunAgentInput) (*Run, error) {
-	ag, ok := m.agents[agentName]
+func (m *Manager) Start(ctx context.Context, req Request) (*Run, error) {
+	release := req.Release
+	if release == nil {
+		release = func() {}
+	}
+	ag, ok := m.agents[req.Agent]
 	if !ok {
-		return nil, agentd.Errorf(agentd.CodeNotFound, "no agent named %q", agentName)
+		release()
+		return nil, agentd.Errorf(agentd.CodeNotFound, "no agent named %q", req.Agent)
 	}
 	m.mu.Lock()
 	if m.draining {
 		m.mu.Unlock()
+		release()
 		return nil, &agentd.Error{Code: agentd.CodeUnavailable, Message: "the server is restarting; retry shortly", RetryAfter: 2 * time.Second}
 	}
 	m.active.Add(1)
 	m.mu.Unlock()
-	r, err := m.begin(ctx, ag, in)
+	r, err := m.begin(ctx, ag, req.Input)
+	if errors.Is(err, store.ErrThreadBusy) && m.cfg.DoubleSend == DoubleSendInterrupt && m.interrupt(ctx, req.Input.ThreadID) {
+		r, err = m.begin(ctx, ag, req.Input)
+	}
 	if err != nil {
 		m.active.Done()
-		return nil, err
+		release()
+		return nil, m.refusal(req.Input, err)
 	}
+	r.release = release
 	m.track(r)
+	m.metrics.inFlight.Inc()
 	go r.execute()
 	return r, nil
+}
+
+// interrupt cancels this instance's run on the thread and waits until it
+// has freed the thread. It reports whether the thread may now be free.
+func (m *Manager) interrupt(ctx context.Context, threadID string) bool {
+	old := m.running(threadID)
+	if old == nil {
+		return false
+	}
+	old.cancel(errInterrupted)
+	select {
+	case <-old.Wait():
+		return true
+	case <-ctx.Done():
+		return false
+	case <-time.After(10 * time.Second):
+		return false
+	}
+}
+
+// refusal turns a failure to begin into what the client is told.
+func (m *Manager) refusal(in *agui.RunAgentInput, err error) error {
+	switch {
+	case errors.Is(err, store.ErrThreadBusy):
+		return &agentd.Error{Code: agentd.CodeConflict, Cause: err, RetryAfter: time.Second,
+			Message: "thread " + in.ThreadID + " already has a run in progress; wait for it to finish or cancel it"}
+	case errors.Is(err, store.ErrRunExists):
+		return &agentd.Error{Code: agentd.CodeConflict, Cause: err, Message: "run id " + in.RunID + " was already used; send a new runId"}
+	}
+	return storeUnavailable(err)
 }
 
 // begin takes the thread's lease and commits the client's new messages.
@@ -48,14 +99,9 @@ func (m *Manager) begin(ctx context.Context, ag *agent.Agent, in *agui.RunAgentI
 		RunID: in.RunID, ThreadID: in.ThreadID, Agent: ag.Name, Owner: m.cfg.Owner,
 		Now: now, LeaseUntil: now.Add(m.cfg.LeaseTTL),
 	})
-	switch {
-	case errors.Is(err, store.ErrThreadBusy):
-		return nil, &agentd.Error{Code: agentd.CodeConflict, Cause: err, RetryAfter: time.Second,
-			Message: "thread " + in.ThreadID + " already has a run in progress; wait for it to finish or cancel it"}
-	case errors.Is(err, store.ErrRunExists):
-		return nil, &agentd.Error{Code: agentd.CodeConflict, Cause: err, Message: "run id " + in.RunID + " was already used; send a new runId"}
-	case err != nil:
-		return nil, storeUnavailable(err)
+	m.metrics.storeOp("start_run", now)
+	if err != nil {
+		return nil, err
 	}
 	plan := history.Merge(thread.Messages, in.Messages)
 	state, fromStore := effectiveState(in.State, thread.State)
@@ -63,15 +109,18 @@ func (m *Manager) begin(ctx context.Context, ag *agent.Agent, in *agui.RunAgentI
 	for i, msg := range plan.Append {
 		appended[i] = store.AppendMessage{Message: msg}
 	}
+	began := time.Now()
 	version, err := m.cfg.Store.Commit(ctx, store.Checkpoint{
 		RunID: rec.ID, ThreadID: thread.ID, Fence: rec.Fence, Version: thread.Version,
 		TruncateAt: plan.TruncateAt, Append: appended, State: state,
 	})
+	m.metrics.storeOp("commit", began)
 	if err != nil {
 		m.abandon(rec, err)
-		return nil, storeUnavailable(err)
+		return nil, err
 	}
 	r := newRun(m, ag, rec, in)
+	r.started = now
 	r.version = version
 	r.input = agent.Input{
 		History: plan.Apply(thread.Messages), State: state, ClientTools: in.Tools,

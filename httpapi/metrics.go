@@ -1,0 +1,30 @@
+package httpapi
+
+import (
+	"github.com/agentd/agentd/admission"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+type metrics struct {
+	rejected   *prometheus.CounterVec
+	sseClients prometheus.Gauge
+	slotWait   prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer, budget *admission.Budget) *metrics {
+	f := promauto.With(reg)
+	if budget != nil {
+		f.NewGaugeFunc(prometheus.GaugeOpts{Name: "agentd_run_slots_in_use", Help: "Run budget slots taken."},
+			func() float64 { return float64(budget.InUse()) })
+		f.NewGaugeFunc(prometheus.GaugeOpts{Name: "agentd_run_slots", Help: "Run budget size (--max-runs)."},
+			func() float64 { return float64(budget.Cap()) })
+	}
+	return &metrics{
+		rejected: f.NewCounterVec(prometheus.CounterOpts{Name: "agentd_runs_rejected_total",
+			Help: "Run requests refused before streaming, by reason (the error code)."}, []string{"reason"}),
+		sseClients: f.NewGauge(prometheus.GaugeOpts{Name: "agentd_sse_clients", Help: "Open SSE streams."}),
+		slotWait: f.NewHistogram(prometheus.HistogramOpts{Name: "agentd_run_slot_wait_seconds",
+			Help: "Time a run request waited for a slot in the run budget.", Buckets: prometheus.ExponentialBucketsRange(0.0001, 10, 12)}),
+	}
+}

@@ -1,0 +1,38 @@
+package runs
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// metrics are what the run manager measures. A nil Registerer in Config
+// gives metrics that are counted but not exported.
+type metrics struct {
+	inFlight   prometheus.Gauge
+	ended      *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	firstToken prometheus.Histogram
+	store      *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	f := promauto.With(reg)
+	return &metrics{
+		inFlight: f.NewGauge(prometheus.GaugeOpts{Name: "agentd_runs_in_flight", Help: "Runs executing on this instance."}),
+		ended: f.NewCounterVec(prometheus.CounterOpts{Name: "agentd_runs_ended_total",
+			Help: "Runs ended, by status and RUN_ERROR code (\"\" when it finished)."}, []string{"status", "code"}),
+		duration: f.NewHistogramVec(prometheus.HistogramOpts{Name: "agentd_run_duration_seconds", Help: "Whole-run duration.",
+			Buckets: prometheus.ExponentialBucketsRange(0.005, 600, 16)}, []string{"status"}),
+		firstToken: f.NewHistogram(prometheus.HistogramOpts{Name: "agentd_run_first_token_seconds",
+			Help:    "Time from the run's start to its first model output (text or tool call).",
+			Buckets: prometheus.ExponentialBucketsRange(0.001, 60, 16)}),
+		store: f.NewHistogramVec(prometheus.HistogramOpts{Name: "agentd_store_op_seconds", Help: "Store operation latency.",
+			Buckets: prometheus.ExponentialBucketsRange(0.0001, 10, 14)}, []string{"op"}),
+	}
+}
+
+func (m *metrics) storeOp(op string, start time.Time) {
+	m.store.WithLabelValues(op).Observe(time.Since(start).Seconds())
+}

@@ -81,10 +81,6 @@ func TestRun_ServerToolFailuresGoBackToTheModel(t *testing.T) {
 	}{
 		{"error", func(context.Context, agent.Call) (agent.Result, error) { return agent.Result{}, errors.New("boom") }, "boom"},
 		{"panic", func(context.Context, agent.Call) (agent.Result, error) { panic("oops") }, "oops"},
-		{"ignores its timeout", func(context.Context, agent.Call) (agent.Result, error) {
-			time.Sleep(2 * time.Second)
-			return agent.Text("late"), nil
-		}, "exceeded its 100ms timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +111,23 @@ func TestRun_ServerToolFailuresGoBackToTheModel(t *testing.T) {
 				t.Errorf("stored tool message %+v has no error", tm)
 			}
 		})
+	}
+}
+
+func TestRun_ToolTimeoutEndsTheRun(t *testing.T) {
+	t.Parallel()
+	a := &agent.Agent{Name: "a", Tools: []agent.Tool{tool("stuck", func(context.Context, agent.Call) (agent.Result, error) {
+		time.Sleep(2 * time.Second) // ignores its context
+		return agent.Text("late"), nil
+	})}}
+	rec := newRecorder()
+	start := time.Now()
+	_, err := a.Run(context.Background(), userInput("call stuck"), rec)
+	if !errors.Is(err, agent.ErrToolTimeout) || time.Since(start) > time.Second {
+		t.Fatalf("err %v after %v, want a tool timeout at 100ms", err, time.Since(start))
+	}
+	if len(rec.checkpoints) != 0 {
+		t.Errorf("the timed-out step was checkpointed")
 	}
 }
 

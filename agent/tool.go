@@ -9,13 +9,19 @@ import (
 	"github.com/agentd/agentd/agui"
 )
 
+// ErrToolTimeout ends a run whose server tool did not answer in time.
+var ErrToolTimeout = errors.New("tool timeout")
+
 // callServerTool runs one server-side tool call under its timeout and
-// streams its result. A tool's failure goes back to the model as an error
-// result; only the run's own cancellation fails the run.
+// streams its result. A tool's error goes back to the model as an error
+// result; a timeout or the run's own cancellation fails the run.
 func (s *step) callServerTool(ctx context.Context, tc agui.ToolCall) (agui.Message, json.RawMessage, error) {
 	res, err := s.invoke(ctx, tc)
 	if ctx.Err() != nil {
 		return agui.Message{}, nil, ctx.Err()
+	}
+	if errors.Is(err, ErrToolTimeout) {
+		return agui.Message{}, nil, err
 	}
 	msg := agui.Message{ID: s.in.NewID(), Role: agui.RoleTool, ToolCallID: tc.ID}
 	content := res.Content
@@ -75,10 +81,10 @@ func (s *step) invoke(ctx context.Context, tc agui.ToolCall) (Result, error) {
 	select {
 	case o := <-done:
 		if o.err != nil && tctx.Err() != nil && ctx.Err() == nil {
-			o.err = fmt.Errorf("tool %s exceeded its %s timeout", tool.Name, timeout)
+			o.err = fmt.Errorf("tool %s exceeded its %s timeout: %w", tool.Name, timeout, ErrToolTimeout)
 		}
 		return o.res, o.err
 	case <-tctx.Done():
-		return Result{}, fmt.Errorf("tool %s exceeded its %s timeout", tool.Name, timeout)
+		return Result{}, fmt.Errorf("tool %s exceeded its %s timeout: %w", tool.Name, timeout, ErrToolTimeout)
 	}
 }

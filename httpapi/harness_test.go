@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/httpapi"
@@ -23,6 +24,7 @@ import (
 	"github.com/agentd/agentd/llm/sim"
 	"github.com/agentd/agentd/runs"
 	"github.com/agentd/agentd/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // bundle is one test's server: real SQLite, real HTTP, the sim model.
@@ -34,8 +36,11 @@ type bundle struct {
 }
 
 type options struct {
-	model  llm.Provider
-	agents []*agent.Agent
+	model      llm.Provider
+	agents     []*agent.Agent
+	budget     *admission.Budget
+	limiter    admission.Limiter
+	doubleSend string
 }
 
 // counterAgent is a test agent with a server tool that changes the shared
@@ -68,11 +73,14 @@ func setup(t *testing.T, o options) *bundle {
 	}
 	st := testenv.SQLite(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mgr, err := runs.New(runs.Config{Store: st, Agents: o.agents, Model: o.model, Logger: log, LeaseTTL: 3 * time.Second})
+	reg := prometheus.NewRegistry()
+	mgr, err := runs.New(runs.Config{Store: st, Agents: o.agents, Model: o.model, Logger: log, LeaseTTL: 3 * time.Second,
+		DoubleSend: o.doubleSend, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10, Heartbeat: 200 * time.Millisecond}))
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
+		Heartbeat: 200 * time.Millisecond, Budget: o.budget, Limiter: o.limiter, Registerer: reg, Gatherer: reg}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -60,6 +60,13 @@ type Usage struct {
 	InputTokens, OutputTokens int
 }
 
+// The model-side limits a call can exceed; errors.Is finds them in the
+// *Error a guarded provider returns.
+var (
+	ErrFirstTokenTimeout = errors.New("no first token within the limit")
+	ErrIdleTimeout       = errors.New("the stream went quiet past the idle limit")
+)
+
 // ErrorKind classifies a provider failure; it decides retries.
 type ErrorKind string
 

@@ -35,6 +35,12 @@ func classify(err error) (code, msg string, status agentd.RunStatus) {
 		return "run_timeout", "the run exceeded its time limit", agentd.RunFailed
 	case errors.Is(err, errLeaseLost):
 		return "lease_lost", "another run took over this thread", agentd.RunInterrupted
+	case errors.Is(err, llm.ErrFirstTokenTimeout):
+		return "first_token_timeout", "the model sent no first token within its time limit", agentd.RunFailed
+	case errors.Is(err, llm.ErrIdleTimeout):
+		return "idle_timeout", "the model stream stalled past its idle time limit", agentd.RunFailed
+	case errors.Is(err, agent.ErrToolTimeout):
+		return "tool_timeout", "a tool did not answer within its time limit", agentd.RunFailed
 	case errors.Is(err, agent.ErrMaxSteps):
 		return "max_steps", err.Error(), agentd.RunFailed
 	case errors.As(err, &llmErr):

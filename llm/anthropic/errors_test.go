@@ -1,0 +1,171 @@
+package anthropic_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd/llm"
+	"github.com/agentd/agentd/llm/anthropic"
+	"github.com/agentd/agentd/llm/llmtest"
+)
+
+func TestStream_HTTPErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		reply      llmtest.Reply
+		kind       llm.ErrorKind
+		retryAfter time.Duration
+	}{
+		{"429 with Retry-After", llmtest.Reply{Status: 429, RetryAfter: "7", ErrorType: "rate_limit_error", Message: "Number of request tokens has exceeded your per-minute rate limit"},
+			llm.ErrRateLimited, 7 * time.Second},
+		{"500", llmtest.Reply{Status: 500, ErrorType: "api_error", Message: "Internal server error"},
+			llm.ErrUnavailable, 0},
+		{"529 overloaded", llmtest.Reply{Status: 529, ErrorType: "overloaded_error", Message: "Overloaded"},
+			llm.ErrUnavailable, 0},
+		{"502 with a plain-text body", llmtest.Reply{Status: 502, Raw: []byte("<html>Bad Gateway</html>")},
+			llm.ErrUnavailable, 0},
+		{"400", llmtest.Reply{Status: 400, ErrorType: "invalid_request_error", Message: "messages: roles must alternate"},
+			llm.ErrBadRequest, 0},
+		{"401", llmtest.Reply{Status: 401, ErrorType: "authentication_error", Message: "invalid x-api-key"},
+			llm.ErrAuth, 0},
+		{"403", llmtest.Reply{Status: 403, ErrorType: "permission_error", Message: "no access to this model"},
+			llm.ErrAuth, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := llmtest.NewAnthropic(t, tt.reply)
+			c, err := llmtest.Stream(t, newProvider(t, s), hello())
+			e := llmtest.AsError(t, err)
+			if e.Kind != tt.kind || e.Status != tt.reply.Status || e.RetryAfter != tt.retryAfter || e.Provider != "anthropic" {
+				t.Errorf("error = %+v, want kind %s, status %d, retry after %v", e, tt.kind, tt.reply.Status, tt.retryAfter)
+			}
+			if tt.reply.Message != "" && !strings.Contains(err.Error(), tt.reply.Message) {
+				t.Errorf("error %q lacks the server's message %q", err, tt.reply.Message)
+			}
+			if len(c.Deltas) != 0 {
+				t.Errorf("deltas emitted for an error: %+v", c.Deltas)
+			}
+			if n := len(s.Requests()); n != 1 {
+				t.Errorf("server got %d requests, want 1 (no SDK retries)", n)
+			}
+		})
+	}
+}
+
+func TestStream_RetryAfterHTTPDate(t *testing.T) {
+	t.Parallel()
+	at := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
+	s := llmtest.NewAnthropic(t, llmtest.Reply{Status: 429, RetryAfter: at, ErrorType: "rate_limit_error"})
+	_, err := llmtest.Stream(t, newProvider(t, s), hello())
+	e := llmtest.AsError(t, err)
+	// The date has one-second resolution and some time passes in between.
+	if e.Kind != llm.ErrRateLimited || e.RetryAfter < 80*time.Second || e.RetryAfter > 90*time.Second {
+		t.Errorf("error = %+v, want rate_limited with about 90s", e)
+	}
+}
+
+func TestStream_APIKeyNeverInErrors(t *testing.T) {
+	t.Parallel()
+	s := llmtest.NewAnthropic(t, llmtest.Reply{Status: 401, ErrorType: "authentication_error", Message: "invalid x-api-key " + testKey})
+	_, err := llmtest.Stream(t, newProvider(t, s), hello())
+	e := llmtest.AsError(t, err)
+	if strings.Contains(err.Error(), testKey) || strings.Contains(e.Err.Error(), testKey) {
+		t.Errorf("error leaks the API key: %v", err)
+	}
+	if !strings.Contains(err.Error(), "invalid x-api-key") {
+		t.Errorf("error %q lost the server's message", err)
+	}
+}
+
+func TestStream_BrokenStreams(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		reply llmtest.Reply
+		kind  llm.ErrorKind
+	}{
+		{"connection cut mid-way", llmtest.Reply{Chunks: llmtest.Text("Hel", "lo"), End: llmtest.Cut}, llm.ErrStream},
+		{"clean end without message_stop", llmtest.Reply{Chunks: llmtest.Text("Hel", "lo"), End: llmtest.EOF}, llm.ErrStream},
+		{"cut inside a tool call", llmtest.Reply{Chunks: llmtest.ToolCall(0, "toolu_1", "f", `{"a":`), End: llmtest.Cut}, llm.ErrStream},
+		{"overloaded error event", llmtest.Reply{Chunks: llmtest.Text("Hel"), End: llmtest.StreamError,
+			ErrorType: "overloaded_error", Message: "Overloaded"}, llm.ErrUnavailable},
+		{"rate limit error event", llmtest.Reply{Chunks: llmtest.Text("Hel"), End: llmtest.StreamError,
+			ErrorType: "rate_limit_error", Message: "slow down"}, llm.ErrRateLimited},
+		{"other error event", llmtest.Reply{Chunks: llmtest.Text("Hel"), End: llmtest.StreamError,
+			ErrorType: "invalid_request_error", Message: "bad"}, llm.ErrStream},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := llmtest.NewAnthropic(t, tt.reply)
+			c, err := llmtest.Stream(t, newProvider(t, s), hello())
+			if e := llmtest.AsError(t, err); e.Kind != tt.kind {
+				t.Errorf("kind = %s, want %s: %v", e.Kind, tt.kind, err)
+			}
+			if tt.reply.Message != "" && !strings.Contains(err.Error(), tt.reply.Message) {
+				t.Errorf("error %q lacks the event's message", err)
+			}
+			if len(c.Deltas) == 0 {
+				t.Errorf("the deltas before the break were not emitted")
+			}
+		})
+	}
+}
+
+func TestStream_ConnectionRefused(t *testing.T) {
+	t.Parallel()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // its port now refuses connections
+	p, err := anthropic.New(anthropic.Config{APIKey: testKey, BaseURL: closed.URL, Model: "claude-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = llmtest.Stream(t, p, hello())
+	if e := llmtest.AsError(t, err); e.Kind != llm.ErrUnavailable || !e.Retryable() {
+		t.Errorf("error = %+v, want retryable unavailable", e)
+	}
+}
+
+func TestStream_DeadlineWhileServerHangs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		reply llmtest.Reply
+	}{
+		{"before the response headers", llmtest.Reply{End: llmtest.Hang}},
+		{"mid-stream", llmtest.Reply{Chunks: llmtest.Text("Hel"), End: llmtest.Hang}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := llmtest.NewAnthropic(t, tt.reply)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			err := llmtest.Within(t, 10*time.Second, func() error { return newProvider(t, s).Stream(ctx, hello(), func(llm.Delta) error { return nil }) })
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("err = %v, want context.DeadlineExceeded", err)
+			}
+		})
+	}
+}
+
+func TestStream_CancelWhileServerHangs(t *testing.T) {
+	t.Parallel()
+	s := llmtest.NewAnthropic(t, llmtest.Reply{Chunks: llmtest.Text("Hel"), End: llmtest.Hang})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Cancel once the first delta arrived: the server then sends nothing more.
+	err := llmtest.Within(t, 10*time.Second, func() error {
+		return newProvider(t, s).Stream(ctx, hello(), func(llm.Delta) error { cancel(); return nil })
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}

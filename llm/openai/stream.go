@@ -1,0 +1,85 @@
+package openai
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+
+	sdk "github.com/openai/openai-go/v3"
+
+	"github.com/agentd/agentd/llm"
+)
+
+// streamState turns chat.completion.chunk events into llm.Deltas.
+type streamState struct {
+	finished bool                // a finish_reason arrived
+	calls    map[int64]*callSlot // by the wire's tool_calls[].index
+	next     int                 // llm index of the next new tool call
+}
+
+type callSlot struct {
+	index int
+	id    string
+}
+
+// chunk emits the deltas of one chunk, in wire order.
+func (s *streamState) chunk(c sdk.ChatCompletionChunk, emit func(llm.Delta) error) error {
+	for _, ch := range c.Choices {
+		if ch.Index != 0 {
+			continue // only one choice is asked for
+		}
+		for _, text := range []string{ch.Delta.Content, ch.Delta.Refusal} {
+			if text != "" {
+				if err := emit(llm.Delta{Text: text}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, tc := range ch.Delta.ToolCalls {
+			if d := s.toolDelta(tc); d != nil {
+				if err := emit(llm.Delta{ToolCall: d}); err != nil {
+					return err
+				}
+			}
+		}
+		if ch.FinishReason != "" {
+			s.finished = true
+		}
+	}
+	// With include_usage every chunk has "usage": null but the last.
+	if c.JSON.Usage.Valid() {
+		u := &llm.Usage{InputTokens: int(c.Usage.PromptTokens), OutputTokens: int(c.Usage.CompletionTokens)}
+		return emit(llm.Delta{Usage: u})
+	}
+	return nil
+}
+
+// toolDelta maps one wire tool call piece to a delta: the first piece of a
+// call carries its ID and Name, later ones only argument fragments.
+func (s *streamState) toolDelta(tc sdk.ChatCompletionChunkChoiceDeltaToolCall) *llm.ToolCallDelta {
+	slot, known := s.calls[tc.Index]
+	// A different ID at a known index is a new call: some compatible servers
+	// send each call whole, all at index 0.
+	if !known || (tc.ID != "" && tc.ID != slot.id) {
+		id := tc.ID
+		if id == "" {
+			id = newCallID() // the caller needs an ID to answer the call
+		}
+		if s.calls == nil {
+			s.calls = make(map[int64]*callSlot)
+		}
+		slot = &callSlot{index: s.next, id: id}
+		s.next++
+		s.calls[tc.Index] = slot
+		return &llm.ToolCallDelta{Index: slot.index, ID: id, Name: tc.Function.Name, Args: tc.Function.Arguments}
+	}
+	if tc.Function.Arguments == "" {
+		return nil
+	}
+	return &llm.ToolCallDelta{Index: slot.index, Args: tc.Function.Arguments}
+}
+
+func newCallID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return "call_" + hex.EncodeToString(b[:])
+}

@@ -26,8 +26,8 @@ type Plan struct {
 // Merge compares the client's messages with the stored ones.
 //
 //   - Edit: a stored user message arrives with different content. The
-//     thread forks just before it and the client's messages from there on
-//     replace the rest.
+//     thread forks just before it; the client's messages that are not in
+//     the kept part follow, in the client's order.
 //   - Regenerate: the client's messages are exactly a stored prefix (same
 //     ids, same order) that ends with a user or tool message. The thread
 //     forks after that prefix and the model answers again.
@@ -55,11 +55,11 @@ func Merge(stored, client []agui.Message) Plan {
 			kept = append(kept, m)
 		}
 	}
-	for k, m := range kept {
+	for _, m := range kept {
 		at, known := index[m.ID]
-		if known && m.Role == agui.RoleUser && m.Text() != stored[at].Text() {
+		if known && m.Role == agui.RoleUser && stored[at].Role == agui.RoleUser && m.Text() != stored[at].Text() {
 			plan.TruncateAt, plan.Reason = at, "edit"
-			plan.Append = unknownAfterFork(kept[k:], index, at)
+			plan.Append = unknownAfterFork(kept, index, at)
 			return plan
 		}
 	}
@@ -77,8 +77,8 @@ func Merge(stored, client []agui.Message) Plan {
 	return plan
 }
 
-// unknownAfterFork returns the client's messages from the edited one on,
-// without those still stored before the fork point.
+// unknownAfterFork returns the client's messages, in its order, without
+// those still stored before the fork point.
 func unknownAfterFork(msgs []agui.Message, index map[string]int, fork int) []agui.Message {
 	out := make([]agui.Message, 0, len(msgs))
 	for _, m := range msgs {

@@ -117,8 +117,8 @@ func TestRun_FrontendToolEndsRunThenResultContinues(t *testing.T) {
 	if res.find(agui.ToolCallResult) != nil {
 		t.Error("the server sent a result for a client tool")
 	}
-	if out := res.last().Outcome; out == nil || len(out.PendingToolCallIDs) != 1 || out.PendingToolCallIDs[0] != start.ToolCallID {
-		t.Errorf("outcome %+v, want the pending call", out)
+	if out := res.last().Outcome; out != nil {
+		t.Errorf("outcome %+v: @ag-ui/client 0.0.59 rejects any outcome but a bare success", out)
 	}
 	var args strings.Builder
 	for _, ev := range res.events {

@@ -113,8 +113,9 @@ func (r *Run) execute() {
 	fin := &store.Finish{Status: agentd.RunSucceeded, At: time.Now()}
 	var final agui.Event
 	if err == nil {
-		final = agui.Event{Type: agui.RunFinished, ThreadID: r.ThreadID, RunID: r.ID,
-			Outcome: &agui.Outcome{Type: "success", PendingToolCallIDs: out.PendingToolCalls}}
+		// No outcome: @ag-ui/client 0.0.59 (which CopilotKit pins) rejects
+		// pendingToolCallIds, and 1.0.0 derives the pending calls itself.
+		final = agui.Event{Type: agui.RunFinished, ThreadID: r.ThreadID, RunID: r.ID}
 	} else {
 		code, msg, status := classify(err)
 		fin.Status, fin.ErrorCode, fin.ErrorMsg = status, code, msg

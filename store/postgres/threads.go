@@ -1,0 +1,145 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/store"
+)
+
+// GetThread implements store.Store.
+func (s *Store) GetThread(ctx context.Context, id string) (agentd.Thread, error) {
+	t, err := loadThread(ctx, s.pool, id)
+	if err != nil {
+		return t, fmt.Errorf("postgres: get thread %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// querier is the pool or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// loadThread reads a thread with all its messages, in order, in one
+// statement: the thread and its messages come from one snapshot, so they
+// belong to the same version, without a transaction around two reads.
+func loadThread(ctx context.Context, q querier, id string) (agentd.Thread, error) {
+	t := agentd.Thread{ID: id}
+	var bodies []string
+	err := q.QueryRow(ctx, `
+		SELECT agent, version, state, created_at, updated_at,
+		       ARRAY(SELECT body::text FROM messages WHERE thread_id = t.id ORDER BY seq)
+		FROM threads t WHERE id = $1`, id,
+	).Scan(&t.Agent, &t.Version, &t.State, &t.CreatedAt, &t.UpdatedAt, &bodies)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, store.ErrNotFound
+	}
+	if err != nil {
+		return t, fmt.Errorf("read thread: %w", err)
+	}
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	if t.Messages, err = decodeMessages(bodies); err != nil {
+		return t, err
+	}
+	return t, nil
+}
+
+// ListThreads implements store.Store with keyset pagination on
+// (updated_at DESC, id ASC), served by the threads_by_updated index. A page
+// never shifts because of rows written after the cursor was issued.
+func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.ThreadPage, error) {
+	limit := q.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	if limit < 1 || limit > 500 {
+		return store.ThreadPage{}, agentd.Errorf(agentd.CodeInvalid, "limit %d is out of range 1..500", q.Limit)
+	}
+	// One row more than the page tells whether there is a next page.
+	const columns = `SELECT id, agent, message_count, created_at, updated_at FROM threads`
+	var (
+		rows pgx.Rows
+		err  error
+	)
+	if q.Cursor == "" {
+		rows, err = s.pool.Query(ctx, columns+`
+			ORDER BY updated_at DESC, id
+			LIMIT $1`, limit+1)
+	} else {
+		after, perr := parseCursor(q.Cursor)
+		if perr != nil {
+			return store.ThreadPage{}, perr
+		}
+		rows, err = s.pool.Query(ctx, columns+`
+			WHERE updated_at <= $1 AND (updated_at < $1 OR id > $2)
+			ORDER BY updated_at DESC, id
+			LIMIT $3`, after.time(), after.ID, limit+1)
+	}
+	if err != nil {
+		return store.ThreadPage{}, fmt.Errorf("postgres: list threads: %w", err)
+	}
+	threads, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (agentd.ThreadSummary, error) {
+		var t agentd.ThreadSummary
+		err := row.Scan(&t.ID, &t.Agent, &t.MessageCount, &t.CreatedAt, &t.UpdatedAt)
+		t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+		return t, err
+	})
+	if err != nil {
+		return store.ThreadPage{}, fmt.Errorf("postgres: list threads: %w", err)
+	}
+	page := store.ThreadPage{Threads: threads}
+	if len(threads) > limit {
+		page.Threads = threads[:limit]
+		last := page.Threads[limit-1]
+		page.Next = newCursor(last.UpdatedAt, last.ID).String()
+	}
+	return page, nil
+}
+
+// DeleteThread implements store.Store. Messages and runs go with the
+// thread (ON DELETE CASCADE); a run still writing to it is fenced out.
+func (s *Store) DeleteThread(ctx context.Context, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM threads WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("postgres: delete thread %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: delete thread %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// idleBatch is how many threads DeleteIdleThreads deletes per statement,
+// so that a large cleanup holds its locks only briefly.
+const idleBatch = 200
+
+// DeleteIdleThreads implements store.Store. A thread has a running run
+// exactly while it is leased (lease_run_id is set). Candidates are locked
+// with SKIP LOCKED and rechecked on their latest version, so a thread that
+// a run is starting on right now is skipped rather than deleted under it.
+func (s *Store) DeleteIdleThreads(ctx context.Context, before time.Time) (int, error) {
+	before = ts(before)
+	total := 0
+	for {
+		tag, err := s.pool.Exec(ctx, `
+			DELETE FROM threads WHERE id IN (
+				SELECT id FROM threads
+				WHERE updated_at < $1 AND lease_run_id = ''
+				LIMIT $2
+				FOR UPDATE SKIP LOCKED)`, before, idleBatch)
+		if err != nil {
+			return total, fmt.Errorf("postgres: delete idle threads: %w", err)
+		}
+		n := int(tag.RowsAffected())
+		total += n
+		if n < idleBatch {
+			return total, nil
+		}
+	}
+}

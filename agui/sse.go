@@ -17,14 +17,19 @@ func AppendFrame(dst []byte, seq int64, ev *Event) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
+	return AppendRawFrame(dst, seq, body), nil
+}
+
+// AppendRawFrame frames an event already encoded as single-line JSON.
+func AppendRawFrame(dst []byte, seq int64, event []byte) []byte {
 	if seq > 0 {
 		dst = append(dst, "id: "...)
 		dst = strconv.AppendInt(dst, seq, 10)
 		dst = append(dst, '\n')
 	}
 	dst = append(dst, "data: "...)
-	dst = append(dst, body...)
-	return append(dst, '\n', '\n'), nil
+	dst = append(dst, event...)
+	return append(dst, '\n', '\n')
 }
 
 // Heartbeat is an SSE comment frame; clients ignore it, proxies see traffic.

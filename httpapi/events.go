@@ -4,8 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/coord"
 	"github.com/agentd/agentd/store"
 )
 
@@ -23,12 +25,17 @@ func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, agentd.Errorf(agentd.CodeInvalid, "Last-Event-ID must be a non-negative sequence number"))
 		return
 	}
-	run, ok := s.cfg.Runs.Get(id)
-	if !ok {
+	feed, err := s.cfg.Runs.Feed(r.Context(), id)
+	if errors.Is(err, coord.ErrNotFound) {
 		writeError(w, s.runGone(r, id))
 		return
 	}
-	s.stream(w, r, run.Log, after)
+	if err != nil {
+		writeError(w, &agentd.Error{Code: agentd.CodeUnavailable, RetryAfter: 2 * time.Second,
+			Message: "the run's event log is unavailable; retry shortly", Cause: err})
+		return
+	}
+	s.stream(w, r, feed, after)
 }
 
 // runGone explains why a run's events cannot be streamed.

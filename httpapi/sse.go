@@ -2,17 +2,16 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/runs"
 )
 
-// stream writes a run's log as SSE from sequence number after on, until the
-// log is complete or the client leaves. Leaving does not stop the run. A
-// quiet stream gets a keep-alive comment every Heartbeat, which keeps
+// stream writes a run's events as SSE from sequence number after on, until
+// the log is complete or the client leaves. Leaving does not stop the run.
+// A quiet stream gets a keep-alive comment every Heartbeat, which keeps
 // proxies from closing it and reveals a dead client.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, log *runs.Log, after int) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, feed runs.Feed, after int) {
 	h := w.Header()
 	h.Set("Content-Type", agui.ContentType)
 	h.Set("Cache-Control", "no-cache")
@@ -22,37 +21,27 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, log *runs.Log, a
 	defer s.metrics.sseClients.Dec()
 	rc := http.NewResponseController(w)
 	_ = rc.Flush()
-	beat := time.NewTimer(s.cfg.Heartbeat)
-	defer beat.Stop()
 	for {
-		frames, closed, wake := log.Since(after)
+		frames, done, err := feed.Next(r.Context(), after, s.cfg.Heartbeat)
+		if err != nil || done {
+			if err != nil && r.Context().Err() == nil {
+				s.cfg.Logger.Warn("event feed failed", "err", err)
+			}
+			return
+		}
 		for _, f := range frames {
 			if _, err := w.Write(f); err != nil {
 				return
 			}
 		}
 		after += len(frames)
-		if len(frames) > 0 {
-			if rc.Flush() != nil {
+		if len(frames) == 0 {
+			if _, err := w.Write(agui.Heartbeat); err != nil {
 				return
 			}
-			beat.Reset(s.cfg.Heartbeat)
 		}
-		if closed && len(frames) == 0 {
+		if rc.Flush() != nil {
 			return
-		}
-		if closed {
-			continue // re-check: nothing follows a closed log's last frame
-		}
-		select {
-		case <-r.Context().Done():
-			return
-		case <-wake:
-		case <-beat.C:
-			if _, err := w.Write(agui.Heartbeat); err != nil || rc.Flush() != nil {
-				return
-			}
-			beat.Reset(s.cfg.Heartbeat)
 		}
 	}
 }

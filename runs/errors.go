@@ -8,6 +8,7 @@ import (
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/llm"
+	"github.com/agentd/agentd/store"
 )
 
 // Causes a run's context is cancelled with; each is a RUN_ERROR code.
@@ -45,6 +46,8 @@ func classify(err error) (code, msg string, status agentd.RunStatus) {
 		return "max_steps", err.Error(), agentd.RunFailed
 	case errors.As(err, &llmErr):
 		return "model_" + string(llmErr.Kind), fmt.Sprintf("the model provider failed (%s)", llmErr.Kind), agentd.RunFailed
+	case errors.Is(err, store.ErrFenced):
+		return "lease_lost", "another run took over this thread", agentd.RunInterrupted
 	case errors.As(err, &se):
 		return "store_error", "the conversation could not be saved; retry", agentd.RunFailed
 	case errors.Is(err, context.DeadlineExceeded):

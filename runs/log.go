@@ -1,15 +1,27 @@
 package runs
 
 import (
+	"bytes"
+	"context"
 	"sync"
+	"time"
 
 	"github.com/agentd/agentd/agui"
 )
 
-// Log is a run's event log: every event, encoded once as an SSE frame with
-// its sequence number, in order. The run appends; any number of readers
-// tail it at their own pace, so a slow or vanished client never slows the
-// run, and a client that reconnects resumes after the last id it saw.
+// Feed is a run's events for one reader, from wherever they are kept.
+type Feed interface {
+	// Next returns the SSE frames after sequence number after, waiting up
+	// to wait for the first one. done reports that the run's log is
+	// complete and nothing follows the frames returned.
+	Next(ctx context.Context, after int, wait time.Duration) (frames [][]byte, done bool, err error)
+}
+
+// Log is a run's event log in this instance's memory: every event, encoded
+// once as an SSE frame with its sequence number, in order. The run appends;
+// any number of readers tail it at their own pace, so a slow or vanished
+// client never slows the run, and a client that reconnects resumes after
+// the last id it saw.
 type Log struct {
 	mu     sync.Mutex
 	frames [][]byte
@@ -38,9 +50,9 @@ func (l *Log) append(ev *agui.Event, last bool) error {
 	return nil
 }
 
-// Since returns the frames after sequence number after, whether the log is
+// since returns the frames after sequence number after, whether the log is
 // complete, and a channel closed when more arrives.
-func (l *Log) Since(after int) (frames [][]byte, closed bool, wake <-chan struct{}) {
+func (l *Log) since(after int) (frames [][]byte, closed bool, wake <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if after < 0 {
@@ -52,9 +64,36 @@ func (l *Log) Since(after int) (frames [][]byte, closed bool, wake <-chan struct
 	return frames, l.closed, l.wake
 }
 
+// Next implements Feed.
+func (l *Log) Next(ctx context.Context, after int, wait time.Duration) ([][]byte, bool, error) {
+	frames, closed, wake := l.since(after)
+	if len(frames) > 0 || closed {
+		return frames, closed && len(frames) == 0, nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	case <-t.C:
+		return nil, false, nil
+	case <-wake:
+	}
+	frames, closed, _ = l.since(after)
+	return frames, closed && len(frames) == 0, nil
+}
+
 // Len is the number of events so far.
 func (l *Log) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.frames)
+}
+
+// eventJSON is the event inside an SSE frame built by agui.AppendFrame.
+func eventJSON(frame []byte) []byte {
+	if i := bytes.Index(frame, []byte("data: ")); i >= 0 {
+		frame = frame[i+len("data: "):]
+	}
+	return bytes.TrimRight(frame, "\n")
 }

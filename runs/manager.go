@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agent"
+	"github.com/agentd/agentd/coord"
 	"github.com/agentd/agentd/llm"
 	"github.com/agentd/agentd/store"
 	"github.com/google/uuid"
@@ -38,6 +39,11 @@ type Config struct {
 	DoubleSend string
 	// Registerer receives the manager's metrics; nil keeps them private.
 	Registerer prometheus.Registerer
+	// Events, when set, is the event log shared by all instances: every
+	// run's events are copied there so a client can rejoin on any instance.
+	Events coord.EventLog
+	// EventBatch is how long the copy waits to gather events (0: 50ms).
+	EventBatch time.Duration
 }
 
 // Double-send policies.
@@ -59,6 +65,9 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.EventBatch <= 0 {
+		c.EventBatch = 50 * time.Millisecond
+	}
 	if c.DoubleSend == "" {
 		c.DoubleSend = DoubleSendReject
 	}
@@ -71,9 +80,9 @@ func (c *Config) defaults() {
 type Manager struct {
 	cfg     Config
 	metrics *metrics
-	agents map[string]*agent.Agent
-	base   context.Context // parent of every run: runs outlive requests
-	stop   context.CancelFunc
+	agents  map[string]*agent.Agent
+	base    context.Context // parent of every run: runs outlive requests
+	stop    context.CancelFunc
 
 	mu       sync.Mutex
 	runs     map[string]*Run // running and recently finished
@@ -121,6 +130,22 @@ func (m *Manager) Get(id string) (*Run, bool) {
 	m.expireLocked(time.Now())
 	r, ok := m.runs[id]
 	return r, ok
+}
+
+// Feed returns a run's events: from memory when the run is (or was just)
+// on this instance, else from the shared event log.
+func (m *Manager) Feed(ctx context.Context, runID string) (Feed, error) {
+	if r, ok := m.Get(runID); ok {
+		return r.Log, nil
+	}
+	if m.cfg.Events == nil {
+		return nil, coord.ErrNotFound
+	}
+	frames, done, err := m.cfg.Events.Read(ctx, runID, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &sharedFeed{events: m.cfg.Events, runID: runID, first: frames, done: done}, nil
 }
 
 // running returns this instance's running run on a thread.

@@ -28,8 +28,11 @@ type Run struct {
 	cancel  context.CancelCauseFunc
 	done    chan struct{}
 	release func()
-	started time.Time
-	output  bool // the model has produced something
+	// published, when the log is copied to a shared one, closes once the
+	// copy holds the last event.
+	published chan struct{}
+	started   time.Time
+	output    bool // the model has produced something
 }
 
 func newRun(m *Manager, ag *agent.Agent, rec agentd.Run, in *agui.RunAgentInput) *Run {
@@ -130,6 +133,9 @@ func (r *Run) execute() {
 	}
 	r.m.finished(r)
 	r.emit(&final)
+	if r.published != nil {
+		<-r.published // a drain must not exit before rejoiners elsewhere can see the end
+	}
 	r.m.metrics.ended.WithLabelValues(string(fin.Status), final.Code).Inc()
 	r.m.metrics.duration.WithLabelValues(string(fin.Status)).Observe(time.Since(r.started).Seconds())
 	log := r.m.cfg.Logger.With("thread", r.ThreadID, "run", r.ID, "ms", time.Since(started).Milliseconds())

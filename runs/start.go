@@ -58,6 +58,13 @@ func (m *Manager) Start(ctx context.Context, req Request) (*Run, error) {
 	r.release = release
 	m.track(r)
 	m.metrics.inFlight.Inc()
+	if m.cfg.Events != nil {
+		r.published = make(chan struct{})
+		go func() {
+			defer close(r.published)
+			r.publish(m.cfg.Events, m.cfg.EventBatch)
+		}()
+	}
 	go r.execute()
 	return r, nil
 }

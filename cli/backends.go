@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/agentd/agentd/llm"
+	"github.com/agentd/agentd/llm/anthropic"
+	"github.com/agentd/agentd/llm/openai"
+	"github.com/agentd/agentd/llm/sim"
+	"github.com/agentd/agentd/store"
+	"github.com/agentd/agentd/store/postgres"
+	"github.com/agentd/agentd/store/sqlite"
+)
+
+// Default models when a key is set and --model is not.
+const (
+	defaultOpenAIModel    = "gpt-4.1-mini"
+	defaultAnthropicModel = "claude-sonnet-4-5"
+)
+
+// openStore picks the store from its URL's scheme. embedded reports a
+// store only this process uses, whose running runs at start-up are orphans.
+func openStore(ctx context.Context, url string) (s store.Store, embedded bool, err error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite://"):
+		path := strings.TrimPrefix(url, "sqlite://")
+		st, err := sqlite.Open(ctx, path, sqlite.Options{})
+		return st, true, err
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		st, err := postgres.Open(ctx, url, postgres.Options{})
+		return st, false, err
+	}
+	return nil, false, fmt.Errorf("--store %q: want sqlite:///path/to.db or postgres://user@host/db", redact(url))
+}
+
+// newModel builds the default model from --model and the keys.
+func newModel(c *serveConfig, log *slog.Logger) (llm.Provider, error) {
+	spec := c.Model
+	if spec == "" {
+		switch {
+		case c.OpenAIKey != "":
+			spec = "openai:" + defaultOpenAIModel
+		case c.AnthropicKey != "":
+			spec = "anthropic:" + defaultAnthropicModel
+		default:
+			spec = "sim"
+			log.Info("no OPENAI_API_KEY or ANTHROPIC_API_KEY: using the offline simulated model 'sim'")
+		}
+	}
+	kind, name, _ := strings.Cut(spec, ":")
+	switch kind {
+	case "sim":
+		return sim.New(sim.Config{FirstToken: c.SimFirstToken, TokensPerSecond: c.SimTPS, ReplyTokens: c.SimTokens}), nil
+	case "openai":
+		if c.OpenAIKey == "" && c.OpenAIBaseURL == "" {
+			return nil, fmt.Errorf("--model %s needs OPENAI_API_KEY (or --openai-base-url for a local server)", spec)
+		}
+		return openai.New(openai.Config{APIKey: c.OpenAIKey, BaseURL: c.OpenAIBaseURL, Model: name})
+	case "anthropic":
+		if c.AnthropicKey == "" {
+			return nil, fmt.Errorf("--model %s needs ANTHROPIC_API_KEY", spec)
+		}
+		return anthropic.New(anthropic.Config{APIKey: c.AnthropicKey, Model: name})
+	}
+	return nil, fmt.Errorf("--model %q: want sim, openai:MODEL or anthropic:MODEL", spec)
+}
+
+// redact hides a URL's password for logs and errors.
+func redact(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	creds, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return url
+	}
+	user, _, _ := strings.Cut(creds, ":")
+	return scheme + "://" + user + ":***@" + host
+}

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+var errUsage = errors.New("usage")
+
+// serveConfig is everything "serve" can be told.
+type serveConfig struct {
+	Addr          string
+	Store         string
+	Model         string
+	OpenAIBaseURL string
+	OpenAIKey     string
+	AnthropicKey  string
+	LogFormat     string
+	LogLevel      string
+
+	RunTimeout   time.Duration
+	LeaseTTL     time.Duration
+	DrainTimeout time.Duration
+	Rejoin       time.Duration
+	ThreadTTL    time.Duration
+	MaxBody      int64
+	Heartbeat    time.Duration
+
+	FirstToken       time.Duration
+	Idle             time.Duration
+	ModelAttempts    int
+	ModelConcurrency int
+
+	MaxRuns        int
+	QueueWait      time.Duration
+	Rate           float64
+	RateBurst      int
+	TrustedProxies string
+	DoubleSend     string
+
+	SimFirstToken time.Duration
+	SimTPS        float64
+	SimTokens     int
+}
+
+// parseServe reads flags; every flag also has an AGENTD_* variable, which
+// the flag overrides. PORT, as platforms set it, listens on all interfaces.
+func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
+	c := &serveConfig{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: agentd serve [flags]\nEvery flag can also be set as AGENTD_<NAME> (e.g. --run-timeout as AGENTD_RUN_TIMEOUT).\nKeys: OPENAI_API_KEY, ANTHROPIC_API_KEY. PORT, when set, listens on 0.0.0.0:$PORT.")
+		fs.PrintDefaults()
+	}
+	addr := "127.0.0.1:8123"
+	if p := os.Getenv("PORT"); p != "" {
+		addr = "0.0.0.0:" + p
+	}
+	fs.StringVar(&c.Addr, "addr", addr, "listen address host:port (PORT)")
+	fs.StringVar(&c.Store, "store", "sqlite://./agentd.db", "store URL: sqlite:///path/to.db")
+	fs.StringVar(&c.Model, "model", "", "default model: sim, openai:MODEL or anthropic:MODEL (default: openai or anthropic when its key is set, else sim)")
+	fs.StringVar(&c.OpenAIBaseURL, "openai-base-url", os.Getenv("OPENAI_BASE_URL"), "base URL of an OpenAI-compatible API")
+	fs.StringVar(&c.LogFormat, "log-format", "", "json or text (default: text on a terminal, else json)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&c.RunTimeout, "run-timeout", 10*time.Minute, "limit on a whole run")
+	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 30*time.Second, "thread lease lifetime without renewal")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 25*time.Second, "on SIGTERM, how long in-flight runs may finish")
+	fs.DurationVar(&c.Rejoin, "rejoin-window", time.Minute, "how long a finished run's events stay available to rejoining clients")
+	fs.DurationVar(&c.ThreadTTL, "thread-ttl", 0, "delete threads idle this long; 0 keeps them forever")
+	fs.Int64Var(&c.MaxBody, "max-body", 8<<20, "largest request body in bytes")
+	fs.DurationVar(&c.Heartbeat, "heartbeat", 15*time.Second, "gap between SSE keep-alive comments")
+	fs.DurationVar(&c.FirstToken, "first-token-timeout", time.Minute, "limit on the wait for a model's first token")
+	fs.DurationVar(&c.Idle, "idle-timeout", 30*time.Second, "limit on a gap between model tokens")
+	fs.IntVar(&c.ModelAttempts, "model-attempts", 3, "tries of a model call on 429/5xx, with backoff and jitter, within the run's deadline")
+	fs.IntVar(&c.ModelConcurrency, "model-concurrency", 512, "concurrent calls per model provider")
+	fs.IntVar(&c.MaxRuns, "max-runs", defaultMaxRuns(), "concurrent runs on this instance (default sized for the memory limit)")
+	fs.DurationVar(&c.QueueWait, "queue-wait", 2*time.Second, "longest wait for a run slot before 503 + Retry-After")
+	fs.Float64Var(&c.Rate, "rate", 0, "runs per second per caller (API key, else client IP); 0 disables (behind a CopilotKit runtime all users may share one IP)")
+	fs.IntVar(&c.RateBurst, "rate-burst", 20, "burst of runs a caller may start at once")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
+	fs.StringVar(&c.DoubleSend, "double-send", "reject", "a run on a busy thread: reject (409) or interrupt (cancel the running one)")
+	fs.DurationVar(&c.SimFirstToken, "sim-first-token", 0, "sim model: delay before the first token")
+	fs.Float64Var(&c.SimTPS, "sim-tps", 0, "sim model: tokens per second, 0 for instant")
+	fs.IntVar(&c.SimTokens, "sim-tokens", 0, "sim model: minimum reply length in words")
+	if err := fs.Parse(args); err != nil {
+		return nil, errUsage
+	}
+	if err := applyEnv(fs); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	c.OpenAIKey = os.Getenv("OPENAI_API_KEY")
+	c.AnthropicKey = os.Getenv("ANTHROPIC_API_KEY")
+	return c, c.validate()
+}
+
+func (c *serveConfig) validate() error {
+	switch {
+	case !strings.Contains(c.Addr, ":"):
+		return fmt.Errorf("serve: --addr %q: want host:port", c.Addr)
+	case c.RunTimeout <= 0:
+		return errors.New("serve: --run-timeout must be positive")
+	case c.LeaseTTL < time.Second:
+		return errors.New("serve: --lease-ttl must be at least 1s")
+	case c.MaxBody < 1024:
+		return errors.New("serve: --max-body must be at least 1024")
+	case c.Heartbeat <= 0:
+		return errors.New("serve: --heartbeat must be positive")
+	case c.FirstToken <= 0 || c.Idle <= 0:
+		return errors.New("serve: --first-token-timeout and --idle-timeout must be positive")
+	case c.ModelAttempts < 1 || c.ModelConcurrency < 1:
+		return errors.New("serve: --model-attempts and --model-concurrency must be at least 1")
+	case c.MaxRuns < 1:
+		return errors.New("serve: --max-runs must be at least 1")
+	case c.QueueWait < 0 || c.QueueWait > time.Minute:
+		return errors.New("serve: --queue-wait must be between 0 and 1m")
+	case c.Rate < 0 || (c.Rate > 0 && c.RateBurst < 1):
+		return errors.New("serve: --rate must be >= 0 and --rate-burst >= 1")
+	case c.DoubleSend != "reject" && c.DoubleSend != "interrupt":
+		return fmt.Errorf("serve: --double-send %q: want reject or interrupt", c.DoubleSend)
+	case c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text":
+		return fmt.Errorf("serve: --log-format %q: want json or text", c.LogFormat)
+	}
+	return nil
+}
+
+// applyEnv sets every flag not given on the command line from its
+// environment variable: --run-timeout from AGENTD_RUN_TIMEOUT, and so on. A
+// bad value is an error naming the variable.
+func applyEnv(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		v, ok := os.LookupEnv(name)
+		if err != nil || given[f.Name] || !ok {
+			return
+		}
+		if serr := fs.Set(f.Name, v); serr != nil {
+			err = fmt.Errorf("%s=%q: %v", name, v, serr)
+		}
+	})
+	return err
+}
+
+func envName(flagName string) string {
+	return "AGENTD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}

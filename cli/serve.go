@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/agentd/agentd/admission"
+	"github.com/agentd/agentd/agent"
+	"github.com/agentd/agentd/httpapi"
+	"github.com/agentd/agentd/llm/guard"
+	"github.com/agentd/agentd/runs"
+	"github.com/agentd/agentd/store"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// serve runs the server until SIGINT/SIGTERM or ctx ends, then drains.
+func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent.Agent) error {
+	c, err := parseServe(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, c.LogFormat, c.LogLevel)
+	if len(agents) == 0 {
+		return errors.New("serve: no agents to serve")
+	}
+	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stopSignals()
+
+	// Bind the port and answer /livez before anything slow (migrations),
+	// so a platform sees the process alive while it starts.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen: %w", err)
+	}
+	// The handler is swapped once start-up is done.
+	var handler atomic.Pointer[http.Handler]
+	starting := startingHandler()
+	handler.Store(&starting)
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "version", Version)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st, mgr, err := start(ctx, c, log, agents, reg)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	defer st.Close()
+	proxies, err := parsePrefixes(c.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	api := httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, DefaultAgent: defaultAgent(agents),
+		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, Budget: admission.NewBudget(c.MaxRuns, c.QueueWait),
+		Limiter: limiter(c), TrustedProxies: proxies, Registerer: reg, Gatherer: reg})
+	var ready http.Handler = api
+	handler.Store(&ready)
+	go mgr.Janitor(ctx, max(c.LeaseTTL/3, time.Second), c.ThreadTTL)
+	log.Info("ready", "store", redact(c.Store), "agents", len(agents), "default_agent", defaultAgent(agents),
+		"max_runs", c.MaxRuns, "rate_per_caller", c.Rate)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	stopSignals() // a second signal now stops the process at once
+	log.Info("draining", "timeout", c.DrainTimeout.String(), "active_runs", mgr.Active())
+	dctx, cancel := context.WithTimeout(context.Background(), c.DrainTimeout)
+	defer cancel()
+	mgr.Drain(dctx)
+	sctx, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// start opens the store and builds the run manager.
+func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agent.Agent, reg prometheus.Registerer) (store.Store, *runs.Manager, error) {
+	st, embedded, err := openStore(ctx, c.Store)
+	if err != nil {
+		return nil, nil, err
+	}
+	model, err := newModel(c, log)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	limits := guard.Limits{FirstToken: c.FirstToken, Idle: c.Idle, Attempts: c.ModelAttempts, MaxConcurrent: c.ModelConcurrency}
+	model = guard.Wrap(model, limits, reg)
+	agents = guarded(agents, limits, reg)
+	host, _ := os.Hostname()
+	mgr, err := runs.New(runs.Config{Store: st, Agents: agents, Model: model, Owner: host + "/" + uuid.NewString()[:8],
+		LeaseTTL: c.LeaseTTL, RunTimeout: c.RunTimeout, Retain: c.Rejoin, Logger: log, DoubleSend: c.DoubleSend, Registerer: reg})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if embedded {
+		// Only this process uses the file: a run still marked running was
+		// cut off by a crash or kill. Free its thread now, not at lease expiry.
+		if _, err := mgr.Recover(ctx, time.Now().Add(100*365*24*time.Hour), "server_restarted", "the server restarted during the run; send the message again"); err != nil {
+			st.Close()
+			return nil, nil, fmt.Errorf("serve: recover runs: %w", err)
+		}
+	}
+	log.Info("model", "provider", model.Name(), "spec", c.Model)
+	return st, mgr, nil
+}
+
+// guarded gives agents that bring their own model the same limits.
+func guarded(agents []*agent.Agent, l guard.Limits, reg prometheus.Registerer) []*agent.Agent {
+	out := make([]*agent.Agent, len(agents))
+	for i, a := range agents {
+		if a.Model != nil {
+			cp := *a
+			cp.Model = guard.Wrap(a.Model, l, reg)
+			a = &cp
+		}
+		out[i] = a
+	}
+	return out
+}
+
+func defaultAgent(agents []*agent.Agent) string {
+	for _, a := range agents {
+		if a.Name == httpapi.DefaultAgent {
+			return a.Name
+		}
+	}
+	return agents[0].Name
+}
+
+// startingHandler answers while the server starts: alive, not ready.
+func startingHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/livez" {
+			_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
+			return
+		}
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"error":{"code":"unavailable","message":"the server is starting"}}`+"\n")
+	})
+}
+
+func limiter(c *serveConfig) admission.Limiter {
+	if c.Rate <= 0 {
+		return nil
+	}
+	return admission.NewLocal(c.Rate, c.RateBurst)
+}
+
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			if a, err := netip.ParseAddr(f); err == nil {
+				out = append(out, netip.PrefixFrom(a, a.BitLen()))
+				continue
+			}
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("serve: --trusted-proxies: %q is not a CIDR or address", f)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

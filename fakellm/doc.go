@@ -1,0 +1,12 @@
+// Package fakellm is an OpenAI-compatible upstream simulator for load and
+// fault tests. It serves /v1/chat/completions (streaming and not) and
+// /v1/models with a configurable time to first token, token rate, reply
+// length and jitter; it calls the request's tools on cue and injects faults
+// at configured rates (429 with Retry-After, 500, a hang before the first
+// token, a stream cut mid-way, invalid tool-call JSON). Every decision is
+// drawn from a seeded generator keyed by the request's sequence number, so a
+// run with a fixed seed makes the same decisions in the same proportions.
+//
+// Use New for an http.Handler in tests, or Command for the `agentd fakellm`
+// subcommand.
+package fakellm

@@ -43,6 +43,8 @@ type serveConfig struct {
 	TrustedProxies string
 	DoubleSend     string
 
+	PprofAddr string
+
 	SimFirstToken time.Duration
 	SimTPS        float64
 	SimTokens     int
@@ -85,6 +87,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.IntVar(&c.RateBurst, "rate-burst", 20, "burst of runs a caller may start at once")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
 	fs.StringVar(&c.DoubleSend, "double-send", "reject", "a run on a busy thread: reject (409) or interrupt (cancel the running one)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); empty: off")
 	fs.DurationVar(&c.SimFirstToken, "sim-first-token", 0, "sim model: delay before the first token")
 	fs.Float64Var(&c.SimTPS, "sim-tps", 0, "sim model: tokens per second, 0 for instant")
 	fs.IntVar(&c.SimTokens, "sim-tokens", 0, "sim model: minimum reply length in words")

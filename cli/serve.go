@@ -56,6 +56,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if c.PprofAddr != "" {
+		go servePprof(c.PprofAddr, log)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "version", Version)

@@ -106,16 +106,9 @@ func TestStream_ToolResultLeadsMergedUserTurn(t *testing.T) {
 
 func TestStream_InvalidToolSchemaIsABadRequest(t *testing.T) {
 	t.Parallel()
-	s := llmtest.NewAnthropic(t) // no request may reach it
-	req := hello()
+	req := llmtest.Hello()
 	req.Tools = []llm.Tool{{Name: "f", Parameters: json.RawMessage(`{"type":"object","required":"city"}`)}}
-	_, err := llmtest.Stream(t, newProvider(t, s), req)
-	if e := llmtest.AsError(t, err); e.Kind != llm.ErrBadRequest {
-		t.Errorf("kind = %s, want bad_request", e.Kind)
-	}
-	if n := len(s.Requests()); n != 0 {
-		t.Errorf("server got %d requests, want 0", n)
-	}
+	target.CheckBadRequest(t, req)
 }
 
 func TestNew_Validates(t *testing.T) {
@@ -143,7 +136,7 @@ func TestStream_DefaultMaxTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := llmtest.Stream(t, p, hello()); err != nil {
+	if _, err := llmtest.Stream(t, p, llmtest.Hello()); err != nil {
 		t.Fatalf("Stream: %v", err)
 	}
 	if got := s.Last().JSON(t)["max_tokens"]; got != float64(anthropic.DefaultMaxTokens) {

@@ -102,3 +102,14 @@ func (c *Collector) ToolCalls() ([]Call, error) {
 	}
 	return calls, nil
 }
+
+// MustToolCalls is ToolCalls that fails the test when the deltas break the
+// llm.Delta contract.
+func (c *Collector) MustToolCalls(t testing.TB) []Call {
+	t.Helper()
+	calls, err := c.ToolCalls()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return calls
+}

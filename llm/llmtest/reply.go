@@ -4,7 +4,8 @@
 // each response as a Reply (text, tool calls split across chunks, usage, an
 // HTTP error, a stream cut mid-way, a hang) and afterwards reads the request
 // bodies the server received. testdata/ holds recorded-style streams that
-// can be replayed verbatim with Fixture.
+// can be replayed verbatim with Fixture. RunContract and the Target checks
+// are what every provider must pass against its server.
 package llmtest
 
 import (

@@ -36,7 +36,7 @@ type Config struct {
 type Provider struct {
 	chat   sdk.ChatCompletionService
 	model  string
-	apiKey string // only to scrub it from error messages
+	apiKey string // only to redact it from error messages
 }
 
 var _ llm.Provider = (*Provider)(nil)
@@ -80,8 +80,8 @@ func (p *Provider) Stream(ctx context.Context, req *llm.Request, emit func(llm.D
 	if err != nil {
 		return &llm.Error{Provider: Name, Kind: llm.ErrBadRequest, Err: err}
 	}
-	var seen response
-	stream := p.chat.NewStreaming(ctx, params, option.WithMiddleware(seen.record))
+	var seen llm.SeenResponse
+	stream := p.chat.NewStreaming(ctx, params, option.WithMiddleware(seen.Record))
 	defer stream.Close()
 
 	var st streamState
@@ -97,7 +97,7 @@ func (p *Provider) Stream(ctx context.Context, req *llm.Request, emit func(llm.D
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", Name, ctx.Err())
 		}
-		return &llm.Error{Provider: Name, Kind: llm.ErrStream, Status: seen.status,
+		return &llm.Error{Provider: Name, Kind: llm.ErrStream, Status: seen.Status,
 			Err: errors.New("the stream ended without a finish_reason")}
 	}
 	return nil

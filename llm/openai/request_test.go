@@ -99,16 +99,9 @@ func TestStream_ToolResultWithContentAndError(t *testing.T) {
 
 func TestStream_InvalidToolSchemaIsABadRequest(t *testing.T) {
 	t.Parallel()
-	s := llmtest.NewOpenAI(t) // no request may reach it
-	req := hello()
+	req := llmtest.Hello()
 	req.Tools = []llm.Tool{{Name: "f", Parameters: json.RawMessage(`["not an object"]`)}}
-	_, err := llmtest.Stream(t, newProvider(t, s), req)
-	if e := llmtest.AsError(t, err); e.Kind != llm.ErrBadRequest {
-		t.Errorf("kind = %s, want bad_request", e.Kind)
-	}
-	if n := len(s.Requests()); n != 0 {
-		t.Errorf("server got %d requests, want 0", n)
-	}
+	target.CheckBadRequest(t, req)
 }
 
 func TestNew_Validates(t *testing.T) {

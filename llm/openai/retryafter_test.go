@@ -6,33 +6,32 @@ import (
 	"time"
 )
 
+// TestRetryAfter covers OpenAI's Retry-After-Ms on top of the standard
+// Retry-After, which package llm tests: a usable Retry-After-Ms wins, and
+// an unusable one falls back to Retry-After.
 func TestRetryAfter(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		header map[string]string
-		want   time.Duration
-	}{
-		{nil, 0},
-		{map[string]string{"Retry-After": "30"}, 30 * time.Second},
-		{map[string]string{"Retry-After": " 2 "}, 2 * time.Second},
-		{map[string]string{"Retry-After": "0"}, 0},
-		{map[string]string{"Retry-After": "-5"}, 0},
-		{map[string]string{"Retry-After": "soon"}, 0},
-		{map[string]string{"Retry-After": "99999999999999999999"}, 0},
-		{map[string]string{"Retry-After": "Sat, 01 Mar 2025 12:01:30 GMT"}, 90 * time.Second},
-		{map[string]string{"Retry-After": "Sat, 01 Mar 2025 11:59:00 GMT"}, 0}, // in the past
-		{map[string]string{"Retry-After-Ms": "250.5", "Retry-After": "9"}, 250500 * time.Microsecond},
-		{map[string]string{"Retry-After-Ms": "NaN", "Retry-After": "9"}, 9 * time.Second},
-		{map[string]string{"Retry-After-Ms": "Inf"}, 0},
+	for ms, want := range map[string]time.Duration{
+		"":      9 * time.Second,
+		"250.5": 250500 * time.Microsecond,
+		"1500":  1500 * time.Millisecond,
+		"NaN":   9 * time.Second,
+		"-5":    9 * time.Second,
+		"0":     9 * time.Second,
+		"Inf":   9 * time.Second,
+		"1e300": 9 * time.Second, // overflows a Duration
+		"soon":  9 * time.Second,
+	} {
+		h := http.Header{"Retry-After": {"9"}}
+		if ms != "" {
+			h.Set("Retry-After-Ms", ms)
+		}
+		if got := retryAfter(h, now); got != want {
+			t.Errorf("retryAfter(Retry-After-Ms %q, Retry-After 9) = %v, want %v", ms, got, want)
+		}
 	}
-	for _, tt := range tests {
-		h := http.Header{}
-		for k, v := range tt.header {
-			h.Set(k, v)
-		}
-		if got := retryAfter(h, now); got != tt.want {
-			t.Errorf("retryAfter(%v) = %v, want %v", tt.header, got, tt.want)
-		}
+	if got := retryAfter(http.Header{"Retry-After-Ms": {"Inf"}}, now); got != 0 {
+		t.Errorf("retryAfter(Retry-After-Ms Inf alone) = %v, want 0", got)
 	}
 }

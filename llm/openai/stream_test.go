@@ -1,13 +1,9 @@
 package openai_test
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"reflect"
 	"testing"
 
-	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/llm"
 	"github.com/agentd/agentd/llm/llmtest"
 	"github.com/agentd/agentd/llm/openai"
@@ -15,38 +11,32 @@ import (
 
 const testKey = "sk-test-0123456789abcdef"
 
-func newProvider(t *testing.T, s *llmtest.Server) *openai.Provider {
-	t.Helper()
-	p, err := openai.New(openai.Config{APIKey: testKey, BaseURL: s.URL, Model: "gpt-test"})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return p
-}
+// target is the provider under test, on llmtest's OpenAI server.
+var target = llmtest.Target{Name: "openai", Serve: llmtest.NewOpenAI,
+	New: func(t testing.TB, baseURL string) llm.Provider {
+		t.Helper()
+		p, err := openai.New(openai.Config{APIKey: testKey, BaseURL: baseURL, Model: "gpt-test"})
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		return p
+	}}
 
-// hello is the smallest valid request.
-func hello() *llm.Request {
-	return &llm.Request{Messages: []agui.Message{{ID: "u1", Role: agui.RoleUser, Content: agui.TextContent("hi")}}}
-}
+func newProvider(t testing.TB, s *llmtest.Server) llm.Provider { return target.New(t, s.URL) }
 
-func TestStream_Text(t *testing.T) {
+func TestContract(t *testing.T) {
 	t.Parallel()
-	s := llmtest.NewOpenAI(t, llmtest.Reply{
-		Chunks: llmtest.Text("Hel", "lo, ", "world"),
-		Usage:  &llm.Usage{InputTokens: 12, OutputTokens: 3},
-	})
-	c, err := llmtest.Stream(t, newProvider(t, s), hello())
-	if err != nil {
+	llmtest.RunContract(t, target)
+}
+
+// TestStream_Request checks the headers and body of the simplest request;
+// the contract checks the deltas.
+func TestStream_Request(t *testing.T) {
+	t.Parallel()
+	s := llmtest.NewOpenAI(t, llmtest.Reply{Chunks: llmtest.Text("ok")})
+	if _, err := llmtest.Stream(t, newProvider(t, s), llmtest.Hello()); err != nil {
 		t.Fatalf("Stream: %v", err)
 	}
-	want := []llm.Delta{
-		{Text: "Hel"}, {Text: "lo, "}, {Text: "world"},
-		{Usage: &llm.Usage{InputTokens: 12, OutputTokens: 3}},
-	}
-	if !reflect.DeepEqual(c.Deltas, want) {
-		t.Errorf("deltas = %+v, want %+v", c.Deltas, want)
-	}
-
 	req := s.Last()
 	if got := req.Header.Get("Authorization"); got != "Bearer "+testKey {
 		t.Errorf("Authorization = %q, want the bearer key", got)
@@ -61,66 +51,6 @@ func TestStream_Text(t *testing.T) {
 	}
 }
 
-func TestStream_ToolCallArgsSplitAcrossChunks(t *testing.T) {
-	t.Parallel()
-	s := llmtest.NewOpenAI(t, llmtest.Reply{
-		Chunks: llmtest.ToolCall(0, "call_abc", "get_weather", `{"ci`, `ty": "Pa`, `ris", "days"`, `: 3}`),
-	})
-	c, err := llmtest.Stream(t, newProvider(t, s), hello())
-	if err != nil {
-		t.Fatalf("Stream: %v", err)
-	}
-	calls := toolCalls(t, c)
-	if len(calls) != 1 {
-		t.Fatalf("calls = %+v, want 1", calls)
-	}
-	if calls[0].ID != "call_abc" || calls[0].Name != "get_weather" || calls[0].Index != 0 {
-		t.Errorf("call = %+v, want call_abc get_weather at index 0", calls[0])
-	}
-	assertArgs(t, calls[0].Args, `{"city": "Paris", "days": 3}`)
-	if c.Text() != "" {
-		t.Errorf("text = %q, want none", c.Text())
-	}
-	// One delta per wire chunk: the first carries ID and Name, four carry fragments.
-	if len(c.Deltas) != 5 {
-		t.Errorf("got %d deltas, want 5: %+v", len(c.Deltas), c.Deltas)
-	}
-}
-
-func TestStream_TextThenParallelToolCalls(t *testing.T) {
-	t.Parallel()
-	s := llmtest.NewOpenAI(t, llmtest.Reply{
-		Chunks: llmtest.Chunks(
-			llmtest.Text("Checking ", "both."),
-			llmtest.ToolCall(0, "call_1", "get_weather", `{"city":`, `"Paris"}`),
-			llmtest.ToolCall(1, "call_2", "get_time", `{"tz":"Europe/`, `Paris"}`),
-		),
-		Usage: &llm.Usage{InputTokens: 40, OutputTokens: 20},
-	})
-	c, err := llmtest.Stream(t, newProvider(t, s), hello())
-	if err != nil {
-		t.Fatalf("Stream: %v", err)
-	}
-	if c.Text() != "Checking both." {
-		t.Errorf("text = %q", c.Text())
-	}
-	calls := toolCalls(t, c)
-	if len(calls) != 2 {
-		t.Fatalf("calls = %+v, want 2", calls)
-	}
-	for i, want := range []llmtest.Call{
-		{Index: 0, ID: "call_1", Name: "get_weather", Args: `{"city":"Paris"}`},
-		{Index: 1, ID: "call_2", Name: "get_time", Args: `{"tz":"Europe/Paris"}`},
-	} {
-		if calls[i] != want {
-			t.Errorf("call %d = %+v, want %+v", i, calls[i], want)
-		}
-	}
-	if u := c.Usage(); u == nil || *u != (llm.Usage{InputTokens: 40, OutputTokens: 20}) {
-		t.Errorf("usage = %+v", u)
-	}
-}
-
 // Some compatible servers send every call whole at index 0; distinct IDs
 // must still give distinct calls.
 func TestStream_CallsSharingAWireIndex(t *testing.T) {
@@ -129,11 +59,11 @@ func TestStream_CallsSharingAWireIndex(t *testing.T) {
 		{Tool: &llmtest.ToolChunk{Index: 0, ID: "call_a", Name: "f", Args: `{"n":1}`}},
 		{Tool: &llmtest.ToolChunk{Index: 0, ID: "call_b", Name: "g", Args: `{"n":2}`}},
 	}})
-	c, err := llmtest.Stream(t, newProvider(t, s), hello())
+	c, err := llmtest.Stream(t, newProvider(t, s), llmtest.Hello())
 	if err != nil {
 		t.Fatalf("Stream: %v", err)
 	}
-	calls := toolCalls(t, c)
+	calls := c.MustToolCalls(t)
 	want := []llmtest.Call{{Index: 0, ID: "call_a", Name: "f", Args: `{"n":1}`}, {Index: 1, ID: "call_b", Name: "g", Args: `{"n":2}`}}
 	if !reflect.DeepEqual(calls, want) {
 		t.Errorf("calls = %+v, want %+v", calls, want)
@@ -159,11 +89,11 @@ func TestStream_RecordedFixtures(t *testing.T) {
 		t.Run(tt.fixture, func(t *testing.T) {
 			t.Parallel()
 			s := llmtest.NewOpenAI(t, llmtest.Reply{Raw: llmtest.Fixture(t, tt.fixture)})
-			c, err := llmtest.Stream(t, newProvider(t, s), hello())
+			c, err := llmtest.Stream(t, newProvider(t, s), llmtest.Hello())
 			if err != nil {
 				t.Fatalf("Stream: %v", err)
 			}
-			if calls := toolCalls(t, c); !reflect.DeepEqual(calls, tt.calls) {
+			if calls := c.MustToolCalls(t); !reflect.DeepEqual(calls, tt.calls) {
 				t.Errorf("calls = %+v, want %+v", calls, tt.calls)
 			}
 			if u := c.Usage(); u == nil || *u != tt.usage {
@@ -171,40 +101,4 @@ func TestStream_RecordedFixtures(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestStream_EmitErrorIsReturnedAsIs(t *testing.T) {
-	t.Parallel()
-	s := llmtest.NewOpenAI(t, llmtest.Reply{Chunks: llmtest.Text("a", "b", "c")})
-	stop := errors.New("client went away")
-	n := 0
-	err := newProvider(t, s).Stream(context.Background(), hello(), func(llm.Delta) error {
-		n++
-		return stop
-	})
-	if err != stop {
-		t.Errorf("err = %v, want the emit error itself", err)
-	}
-	if n != 1 {
-		t.Errorf("emit called %d times after failing, want 1", n)
-	}
-}
-
-func toolCalls(t *testing.T, c *llmtest.Collector) []llmtest.Call {
-	t.Helper()
-	calls, err := c.ToolCalls()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return calls
-}
-
-// assertArgs checks that args is valid JSON equal to want.
-func assertArgs(t *testing.T, args, want string) {
-	t.Helper()
-	var got any
-	if err := json.Unmarshal([]byte(args), &got); err != nil {
-		t.Fatalf("arguments %q are not valid JSON: %v", args, err)
-	}
-	llmtest.EqualJSON(t, "arguments", got, want)
 }

@@ -1,62 +1,10 @@
 package postgres_test
 
 import (
-	"fmt"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/agentd/agentd"
-	"github.com/agentd/agentd/agui"
-	"github.com/agentd/agentd/store"
-	"github.com/agentd/agentd/store/postgres"
+	"github.com/agentd/agentd/store/storetest"
 )
 
-// turn is one chat turn on a fresh thread: StartRun, a commit of the user
-// message and the answer, and the finish: three write transactions.
-func turn(b *testing.B, s *postgres.Store, n int64) {
-	ctx := b.Context()
-	at := time.Now()
-	id := fmt.Sprint(n)
-	r, th, err := s.StartRun(ctx, store.StartRun{
-		RunID: "r" + id, ThreadID: "t" + id, Agent: "bench", Owner: "bench", Now: at, LeaseUntil: at.Add(time.Minute)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cp := store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: th.Version, TruncateAt: -1,
-		Append: []store.AppendMessage{
-			{Message: agui.Message{ID: "u" + id, Role: agui.RoleUser, Content: agui.TextContent("What is the weather in Paris today?")}},
-			{RunID: r.ID, Message: agui.Message{ID: "a" + id, Role: agui.RoleAssistant,
-				Content: agui.TextContent("It is sunny in Paris today, 21°C, with a light breeze from the west.")}},
-		}}
-	v, err := s.Commit(ctx, cp)
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, err = s.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: v, TruncateAt: -1,
-		Finish: &store.Finish{Status: agentd.RunSucceeded, At: at}})
-	if err != nil {
-		b.Fatal(err)
-	}
-}
-
-func BenchmarkTurn(b *testing.B) {
-	s := openFresh(b)
-	var n int64
-	for b.Loop() {
-		n++
-		turn(b, s, n)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
-}
-
-func BenchmarkTurnParallel(b *testing.B) {
-	s := openFresh(b)
-	var n atomic.Int64
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			turn(b, s, n.Add(1))
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
-}
+func BenchmarkTurn(b *testing.B)         { storetest.BenchTurn(b, openFresh(b)) }
+func BenchmarkTurnParallel(b *testing.B) { storetest.BenchTurnParallel(b, openFresh(b)) }

@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -12,10 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/agentd/agentd"
-	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/store"
 	"github.com/agentd/agentd/store/postgres"
+	"github.com/agentd/agentd/store/storetest"
 )
 
 // queryInt runs a query returning one integer on a connection of its own.
@@ -118,39 +116,7 @@ func TestOpen_Unreachable(t *testing.T) {
 // the reason bodies are json and not jsonb (which would reorder keys, drop
 // a duplicate key and decode escapes). The contract suite compares JSON by
 // meaning only.
-func TestCommit_BodyBytesExact(t *testing.T) {
-	s := openFresh(t)
-	at := time.Now()
-	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r", ThreadID: "t", Agent: "a", Now: at, LeaseUntil: at.Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	contents := []json.RawMessage{
-		json.RawMessage(`"a<b && c>d \u00e9 \"q\""`),
-		json.RawMessage(`[{"type":"text","text":"<x>"},{"type":"binary","url":"https://e.x/?a=1&b=2","n":1.50}]`),
-		json.RawMessage(`{"zeta":1,"alpha":2,"alpha":3,"big":12345678901234567890123,"e":1E+2}`),
-	}
-	cp := store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: th.Version, TruncateAt: -1,
-		State: json.RawMessage(`{"b":1,"a":[1.0,2]}`)}
-	for i, c := range contents {
-		cp.Append = append(cp.Append, store.AppendMessage{Message: agui.Message{ID: fmt.Sprint(i), Role: agui.RoleUser, Content: c}})
-	}
-	if _, err := s.Commit(t.Context(), cp); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.GetThread(t.Context(), "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, c := range contents {
-		if string(got.Messages[i].Content) != string(c) {
-			t.Errorf("content %d: %s, want %s", i, got.Messages[i].Content, c)
-		}
-	}
-	if string(got.State) != string(cp.State) {
-		t.Errorf("state %s, want %s", got.State, cp.State)
-	}
-}
+func TestCommit_BodyBytesExact(t *testing.T) { storetest.BodyBytesExact(t, openFresh(t)) }
 
 // TestTimes_Millisecond checks that times finer than a millisecond are
 // kept at the millisecond, like the SQLite store does, and that what

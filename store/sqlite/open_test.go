@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/store"
 	"github.com/agentd/agentd/store/sqlite"
+	"github.com/agentd/agentd/store/storetest"
 )
 
 // TestOpen_ReopenKeepsData checks that the file persists across Open calls,
@@ -81,36 +81,9 @@ func TestOpen_OddPath(t *testing.T) {
 	}
 }
 
-// TestCommit_BodyBytesExact checks that SQLite keeps a compact message's
-// JSON byte for byte (the contract suite compares JSON by meaning only).
-func TestCommit_BodyBytesExact(t *testing.T) {
-	s := openTemp(t)
-	at := time.Now()
-	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r", ThreadID: "t", Agent: "a", Now: at, LeaseUntil: at.Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	contents := []json.RawMessage{
-		json.RawMessage(`"a<b && c>d \u00e9 \"q\""`),
-		json.RawMessage(`[{"type":"text","text":"<x>"},{"type":"binary","url":"https://e.x/?a=1&b=2","n":1.50}]`),
-	}
-	cp := store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: th.Version, TruncateAt: -1}
-	for i, c := range contents {
-		cp.Append = append(cp.Append, store.AppendMessage{Message: agui.Message{ID: fmt.Sprint(i), Role: agui.RoleUser, Content: c}})
-	}
-	if _, err := s.Commit(t.Context(), cp); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.GetThread(t.Context(), "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, c := range contents {
-		if string(got.Messages[i].Content) != string(c) {
-			t.Errorf("content %d: %s, want %s", i, got.Messages[i].Content, c)
-		}
-	}
-}
+// TestCommit_BodyBytesExact checks that SQLite keeps message JSON and the
+// state byte for byte (the contract suite compares JSON by meaning only).
+func TestCommit_BodyBytesExact(t *testing.T) { storetest.BodyBytesExact(t, openTemp(t)) }
 
 // TestCommit_ManyWritersAtOnce has 100 goroutines commit at the same moment
 // on their own threads: writes must queue, never fail with SQLITE_BUSY.

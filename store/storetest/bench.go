@@ -1,0 +1,63 @@
+package storetest
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/store"
+)
+
+// BenchTurn measures chat turns on s, one after the other, and reports
+// turns/s. s should be a fresh store: the thread ids count from 1.
+func BenchTurn(b *testing.B, s store.Store) {
+	var n int64
+	for b.Loop() {
+		n++
+		turn(b, s, n)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
+}
+
+// BenchTurnParallel is BenchTurn with turns from GOMAXPROCS goroutines at
+// once, each on its own thread.
+func BenchTurnParallel(b *testing.B, s store.Store) {
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			turn(b, s, n.Add(1))
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
+}
+
+// turn is one chat turn on a fresh thread: StartRun, a commit of the user
+// message and the answer, and the finish: three write transactions.
+func turn(b *testing.B, s store.Store, n int64) {
+	ctx := b.Context()
+	at := time.Now()
+	id := fmt.Sprint(n)
+	r, th, err := s.StartRun(ctx, store.StartRun{
+		RunID: "r" + id, ThreadID: "t" + id, Agent: "bench", Owner: "bench", Now: at, LeaseUntil: at.Add(time.Minute)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cp := store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: th.Version, TruncateAt: -1,
+		Append: []store.AppendMessage{
+			{Message: agui.Message{ID: "u" + id, Role: agui.RoleUser, Content: agui.TextContent("What is the weather in Paris today?")}},
+			{RunID: r.ID, Message: agui.Message{ID: "a" + id, Role: agui.RoleAssistant,
+				Content: agui.TextContent("It is sunny in Paris today, 21°C, with a light breeze from the west.")}},
+		}}
+	v, err := s.Commit(ctx, cp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, err = s.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: v, TruncateAt: -1,
+		Finish: &store.Finish{Status: agentd.RunSucceeded, At: at}})
+	if err != nil {
+		b.Fatal(err)
+	}
+}

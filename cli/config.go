@@ -45,6 +45,10 @@ type serveConfig struct {
 
 	PprofAddr string
 
+	Redis       string
+	RedisPrefix string
+	EventTTL    time.Duration
+
 	SimFirstToken time.Duration
 	SimTPS        float64
 	SimTokens     int
@@ -87,6 +91,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.IntVar(&c.RateBurst, "rate-burst", 20, "burst of runs a caller may start at once")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
 	fs.StringVar(&c.DoubleSend, "double-send", "reject", "a run on a busy thread: reject (409) or interrupt (cancel the running one)")
+	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://…): shared rate limits and run event logs across instances")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", "agentd:", "prefix of every Redis key agentd writes")
+	fs.DurationVar(&c.EventTTL, "event-ttl", time.Hour, "how long a run's shared event log is kept for rejoining clients (with --redis or PostgreSQL)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); empty: off")
 	fs.DurationVar(&c.SimFirstToken, "sim-first-token", 0, "sim model: delay before the first token")
 	fs.Float64Var(&c.SimTPS, "sim-tps", 0, "sim model: tokens per second, 0 for instant")

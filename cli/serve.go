@@ -65,22 +65,26 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	st, mgr, err := start(ctx, c, log, agents, reg)
+	st, co, mgr, err := start(ctx, c, log, agents, reg)
 	if err != nil {
 		_ = srv.Close()
 		return err
 	}
 	defer st.Close()
+	defer co.Close()
 	proxies, err := parsePrefixes(c.TrustedProxies)
 	if err != nil {
 		return err
 	}
 	api := httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, DefaultAgent: defaultAgent(agents),
 		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, Budget: admission.NewBudget(c.MaxRuns, c.QueueWait),
-		Limiter: limiter(c), TrustedProxies: proxies, Registerer: reg, Gatherer: reg})
+		Limiter: co.limiter, TrustedProxies: proxies, Registerer: reg, Gatherer: reg})
 	var ready http.Handler = api
 	handler.Store(&ready)
 	go mgr.Janitor(ctx, max(c.LeaseTTL/3, time.Second), c.ThreadTTL)
+	if co.sweep != nil {
+		go sweepLoop(ctx, co.sweep, log)
+	}
 	log.Info("ready", "store", redact(c.Store), "agents", len(agents), "default_agent", defaultAgent(agents),
 		"max_runs", c.MaxRuns, "rate_per_caller", c.Rate)
 
@@ -103,37 +107,46 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 	return nil
 }
 
-// start opens the store and builds the run manager.
-func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agent.Agent, reg prometheus.Registerer) (store.Store, *runs.Manager, error) {
+// start opens the store and the coordination backends and builds the run
+// manager.
+func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agent.Agent, reg prometheus.Registerer) (store.Store, *coordination, *runs.Manager, error) {
 	st, embedded, err := openStore(ctx, c.Store)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	co, err := openCoordination(ctx, c, embedded, log)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	fail := func(err error) (store.Store, *coordination, *runs.Manager, error) {
+		co.Close()
+		st.Close()
+		return nil, nil, nil, err
 	}
 	model, err := newModel(c, log)
 	if err != nil {
-		st.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	limits := guard.Limits{FirstToken: c.FirstToken, Idle: c.Idle, Attempts: c.ModelAttempts, MaxConcurrent: c.ModelConcurrency}
 	model = guard.Wrap(model, limits, reg)
 	agents = guarded(agents, limits, reg)
 	host, _ := os.Hostname()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: agents, Model: model, Owner: host + "/" + uuid.NewString()[:8],
-		LeaseTTL: c.LeaseTTL, RunTimeout: c.RunTimeout, Retain: c.Rejoin, Logger: log, DoubleSend: c.DoubleSend, Registerer: reg})
+		LeaseTTL: c.LeaseTTL, RunTimeout: c.RunTimeout, Retain: c.Rejoin, Logger: log, DoubleSend: c.DoubleSend, Registerer: reg,
+		Events: co.events})
 	if err != nil {
-		st.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	if embedded {
 		// Only this process uses the file: a run still marked running was
 		// cut off by a crash or kill. Free its thread now, not at lease expiry.
 		if _, err := mgr.Recover(ctx, time.Now().Add(100*365*24*time.Hour), "server_restarted", "the server restarted during the run; send the message again"); err != nil {
-			st.Close()
-			return nil, nil, fmt.Errorf("serve: recover runs: %w", err)
+			return fail(fmt.Errorf("serve: recover runs: %w", err))
 		}
 	}
-	log.Info("model", "provider", model.Name(), "spec", c.Model)
-	return st, mgr, nil
+	log.Info("model", "provider", model.Name(), "spec", c.Model, "shared_event_log", co.events != nil)
+	return st, co, mgr, nil
 }
 
 // guarded gives agents that bring their own model the same limits.
@@ -173,11 +186,20 @@ func startingHandler() http.Handler {
 	})
 }
 
-func limiter(c *serveConfig) admission.Limiter {
-	if c.Rate <= 0 {
-		return nil
+// sweepLoop deletes expired shared event logs.
+func sweepLoop(ctx context.Context, sweep func(context.Context, time.Time) (int64, error), log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := sweep(ctx, time.Now()); err != nil {
+			log.Warn("event log sweep", "err", err)
+		}
 	}
-	return admission.NewLocal(c.Rate, c.RateBurst)
 }
 
 func parsePrefixes(list string) ([]netip.Prefix, error) {

@@ -25,7 +25,7 @@ func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, agentd.Errorf(agentd.CodeInvalid, "Last-Event-ID must be a non-negative sequence number"))
 		return
 	}
-	feed, err := s.cfg.Runs.Feed(r.Context(), id)
+	feed, err := s.cfg.Runs.Feed(r.Context(), id, after)
 	if errors.Is(err, coord.ErrNotFound) {
 		writeError(w, s.runGone(r, id))
 		return

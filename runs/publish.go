@@ -15,7 +15,12 @@ import (
 // last frame is stored (or the shared log refuses it).
 func (r *Run) publish(events coord.EventLog, every time.Duration) {
 	ctx := context.WithoutCancel(r.ctx)
-	sent := 0
+	// Create the log at once, so a client rejoining on another instance
+	// finds it before the first batch.
+	if err := r.appendShared(ctx, events, nil, false); err != nil {
+		r.m.cfg.Logger.Warn("event log create failed", "run", r.ID, "err", err)
+	}
+	sent, failures := 0, 0
 	for {
 		frames, closed, wake := r.Log.since(sent)
 		if len(frames) == 0 && !closed {
@@ -28,13 +33,21 @@ func (r *Run) publish(events coord.EventLog, every time.Duration) {
 			batch[i] = coord.Frame{Seq: int64(sent + i + 1), Data: eventJSON(f)}
 		}
 		err := r.appendShared(ctx, events, batch, closed)
-		if errors.Is(err, coord.ErrSealed) {
+		switch {
+		case errors.Is(err, coord.ErrSealed):
 			// Another instance declared this run lost: stop writing.
 			r.cancel(errLeaseLost)
 			return
-		}
-		if err != nil {
+		case err != nil:
+			// Resend with the next batch (appends are idempotent); give up
+			// on the last one after a few tries so the run can end.
+			failures++
 			r.m.cfg.Logger.Warn("event log append failed; rejoining elsewhere may miss events", "run", r.ID, "err", err)
+			if closed && failures >= 3 {
+				return
+			}
+			time.Sleep(every)
+			continue
 		}
 		sent += len(frames)
 		if closed {
@@ -44,9 +57,6 @@ func (r *Run) publish(events coord.EventLog, every time.Duration) {
 }
 
 func (r *Run) appendShared(ctx context.Context, events coord.EventLog, batch []coord.Frame, done bool) error {
-	if len(batch) == 0 && !done {
-		return nil
-	}
 	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return events.Append(actx, r.ID, batch, done)
@@ -57,15 +67,22 @@ func (r *Run) appendShared(ctx context.Context, events coord.EventLog, batch []c
 type sharedFeed struct {
 	events coord.EventLog
 	runID  string
-	first  []coord.Frame // read while checking that the log exists
-	done   bool
+	// The read made while checking that the log exists, after firstAfter.
+	first      []coord.Frame
+	done       bool
+	firstAfter int
+	used       bool
 }
 
 // Next implements Feed.
 func (f *sharedFeed) Next(ctx context.Context, after int, wait time.Duration) ([][]byte, bool, error) {
-	frames, done := f.first, f.done
-	f.first = nil
-	if frames == nil && !done {
+	var frames []coord.Frame
+	done := false
+	if !f.used && after == f.firstAfter {
+		frames, done = f.first, f.done
+	}
+	f.used, f.first = true, nil
+	if len(frames) == 0 && !done {
 		var err error
 		frames, done, err = f.events.Read(ctx, f.runID, int64(after), wait)
 		if err != nil {

@@ -172,3 +172,62 @@ func TestRun_DroppedStreamNeverBreaksTheThread(t *testing.T) {
 		}
 	}
 }
+
+func TestRun_EditAndRegenerateForkTheThread(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	thread := newID("t")
+	u1, u2 := userMsg("first"), userMsg("second")
+	in := input(thread, u1)
+	b.post("/", in).mustFinish(t, in)
+	msgs, _ := b.thread(thread)
+	a1 := msgs[1]
+	in = input(thread, u1, a1, u2)
+	b.post("/", in).mustFinish(t, in)
+
+	// Regenerate: the client resends history up to u2 without its reply.
+	in = input(thread, u1, a1, u2)
+	b.post("/", in).mustFinish(t, in)
+	msgs, _ = b.thread(thread)
+	if len(msgs) != 4 || msgs[2].ID != u2.ID {
+		t.Fatalf("after regenerate: %d messages %+v", len(msgs), msgs)
+	}
+
+	// Edit: u1 with new text forks the thread before it.
+	edited := u1
+	edited.Content = agui.TextContent("first, rephrased")
+	in = input(thread, edited)
+	res := b.post("/", in)
+	res.mustFinish(t, in)
+	if !strings.Contains(res.text(), "I heard: first, rephrased. This is turn 1") {
+		t.Errorf("reply after edit %q", res.text())
+	}
+	msgs, _ = b.thread(thread)
+	if len(msgs) != 2 || msgs[0].Text() != "first, rephrased" {
+		t.Fatalf("after edit: %+v", msgs)
+	}
+}
+
+func TestRun_EmptyClientStateGetsTheThreadsState(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	thread := newID("t")
+	in := input(thread, userMsg("bump_counter please"))
+	in.State = json.RawMessage(`{"count":1}`)
+	b.post("/", in).mustFinish(t, in)
+	// A new page on the same thread sends {}: it is given the stored state.
+	in = input(thread, userMsg("hello"))
+	res := b.post("/", in)
+	res.mustFinish(t, in)
+	if res.events[1].Type != agui.StateSnapshot || string(res.events[1].Snapshot) != `{"count":2}` {
+		t.Fatalf("second event %+v, want the stored state", res.events[1])
+	}
+	// A client that sends its own state is the truth.
+	in = input(thread, userMsg("bump_counter again"))
+	in.State = json.RawMessage(`{"count":10}`)
+	res = b.post("/", in)
+	res.mustFinish(t, in)
+	if _, state := b.thread(thread); string(state) != `{"count":11}` {
+		t.Fatalf("state %s", state)
+	}
+}

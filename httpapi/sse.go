@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/runs"
@@ -11,6 +12,11 @@ import (
 // the log is complete or the client leaves. Leaving does not stop the run.
 // A quiet stream gets a keep-alive comment every Heartbeat, which keeps
 // proxies from closing it and reveals a dead client.
+//
+// Slow readers: the events are not copied per client; each stream reads
+// the run's log at its own pace, so a slow reader costs the run nothing.
+// A client that accepts no bytes for two heartbeats is disconnected (its
+// write deadline passes); it can rejoin from the log with Last-Event-ID.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, feed runs.Feed, after int) {
 	h := w.Header()
 	h.Set("Content-Type", agui.ContentType)
@@ -29,6 +35,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, feed runs.Feed, 
 			}
 			return
 		}
+		_ = rc.SetWriteDeadline(time.Now().Add(2 * s.cfg.Heartbeat))
 		for _, f := range frames {
 			if _, err := w.Write(f); err != nil {
 				return

@@ -57,7 +57,7 @@ func (r *Run) publish(events coord.EventLog, every time.Duration) {
 }
 
 func (r *Run) appendShared(ctx context.Context, events coord.EventLog, batch []coord.Frame, done bool) error {
-	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	return events.Append(actx, r.ID, batch, done)
 }

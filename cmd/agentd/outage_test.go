@@ -116,3 +116,55 @@ func get(t *testing.T, url string) got {
 	b, _ := io.ReadAll(resp.Body)
 	return got{resp.StatusCode, string(b)}
 }
+
+// TestRedisOutage cuts the path to Redis. The documented behaviour: runs
+// go on (Redis holds no conversation), rate limits fall back to each
+// instance's own buckets, readiness stays 200, rejoining on the instance
+// that runs the run still works; only rejoining elsewhere is unavailable.
+func TestRedisOutage(t *testing.T) {
+	pg := testenv.Postgres(t)
+	redisURL, _ := testenv.Redis(t)
+	u, err := url.Parse(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testenv.NewProxy(t, u.Host)
+	u.Host = proxy.Addr
+	p := startAgentd(t, freeAddr(t), "--store", pg, "--redis", u.String(), "--redis-prefix", "agentd-outage-"+fmt.Sprint(time.Now().UnixNano())+":",
+		"--rate", "0.1", "--rate-burst", "2", "--sim-tps", "100", "--sim-tokens", "20")
+	proxy.Cut()
+	if r := get(t, p.url+"/readyz"); r.status != 200 {
+		t.Errorf("/readyz with Redis down: %d %s", r.status, r.body)
+	}
+	statuses := []int{}
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest("POST", p.url+"/", bytes.NewReader(runBody(fmt.Sprintf("ro%d", i), fmt.Sprintf("ro%d", i), msg{ID: "m", Role: "user", Content: "hi"})))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-API-Key", "k")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 && !strings.Contains(string(b), "RUN_FINISHED") {
+			t.Errorf("run %d with Redis down: %s", i, b)
+		}
+		statuses = append(statuses, resp.StatusCode)
+	}
+	if fmt.Sprint(statuses) != "[200 200 429]" {
+		t.Errorf("statuses %v: want the per-instance fallback limit (burst 2) to apply", statuses)
+	}
+	// Rejoining on this instance is served from its memory.
+	r := rejoin(t, p, "ro0", 2)
+	for r.next() {
+	}
+	if !strings.Contains(r.last(), "RUN_FINISHED") || r.ids[0] != 3 {
+		t.Errorf("rejoin on the same instance with Redis down: ids %v last %s", r.ids, r.last())
+	}
+	proxy.Restore()
+	out := turn(t, p, runBody("after", "after1", msg{ID: "m", Role: "user", Content: "hi"}))
+	if !strings.Contains(out, "RUN_FINISHED") {
+		t.Errorf("after Redis returned: %s", out)
+	}
+}

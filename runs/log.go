@@ -24,6 +24,7 @@ type Feed interface {
 // the last id it saw.
 type Log struct {
 	mu     sync.Mutex
+	bytes  int64
 	frames [][]byte
 	closed bool
 	wake   chan struct{} // closed and replaced on every append
@@ -43,6 +44,7 @@ func (l *Log) append(ev *agui.Event, last bool) error {
 	}
 	l.mu.Lock()
 	l.frames = append(l.frames, frame)
+	l.bytes += int64(len(frame))
 	l.closed = l.closed || last
 	close(l.wake)
 	l.wake = make(chan struct{})
@@ -81,6 +83,13 @@ func (l *Log) Next(ctx context.Context, after int, wait time.Duration) ([][]byte
 	}
 	frames, closed, _ = l.since(after)
 	return frames, closed && len(frames) == 0, nil
+}
+
+// Bytes is the size of the encoded events so far.
+func (l *Log) Bytes() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bytes
 }
 
 // Len is the number of events so far.

@@ -31,8 +31,11 @@ type Config struct {
 	LeaseTTL time.Duration
 	// RunTimeout bounds a whole run.
 	RunTimeout time.Duration
-	// Retain keeps a finished run's log for rejoining clients.
-	Retain time.Duration
+	// Retain keeps a finished run's log in memory for rejoining clients,
+	// within RetainBytes in all (oldest dropped first; 0: 64 MiB). With a
+	// shared event log, rejoining still works from there afterwards.
+	Retain      time.Duration
+	RetainBytes int64
 	Logger *slog.Logger
 	// DoubleSend is what a run on a thread that already has one does:
 	// DoubleSendReject (409, the default) or DoubleSendInterrupt.
@@ -62,6 +65,9 @@ func (c *Config) defaults() {
 	if c.Retain <= 0 {
 		c.Retain = time.Minute
 	}
+	if c.RetainBytes <= 0 {
+		c.RetainBytes = 64 << 20
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -89,11 +95,13 @@ type Manager struct {
 	draining bool
 	active   sync.WaitGroup
 	expiry   []retained // finished runs in order of expiry
+	kept     int64      // bytes of the finished runs' logs still kept
 }
 
 type retained struct {
-	id string
-	at time.Time
+	id    string
+	at    time.Time
+	bytes int64
 }
 
 // New returns a Manager. It fails if two agents share a name or an agent
@@ -224,14 +232,18 @@ func (m *Manager) track(r *Run) {
 func (m *Manager) finished(r *Run) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.expiry = append(m.expiry, retained{r.ID, time.Now().Add(m.cfg.Retain)})
+	size := r.Log.Bytes()
+	m.expiry = append(m.expiry, retained{r.ID, time.Now().Add(m.cfg.Retain), size})
+	m.kept += size
 }
 
 // expireLocked forgets finished runs whose retention has passed.
 func (m *Manager) expireLocked(now time.Time) {
 	n := 0
-	for n < len(m.expiry) && m.expiry[n].at.Before(now) {
+	// Over the memory bound the oldest go first, but never the newest.
+	for n < len(m.expiry) && (m.expiry[n].at.Before(now) || (m.kept > m.cfg.RetainBytes && n < len(m.expiry)-1)) {
 		delete(m.runs, m.expiry[n].id)
+		m.kept -= m.expiry[n].bytes
 		n++
 	}
 	if n > 0 {

@@ -1,0 +1,91 @@
+package runs_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd/agent"
+	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/internal/testenv"
+	"github.com/agentd/agentd/llm/sim"
+	"github.com/agentd/agentd/runs"
+)
+
+func newManager(t *testing.T, cfg runs.Config) *runs.Manager {
+	t.Helper()
+	cfg.Store = testenv.SQLite(t)
+	cfg.Agents = []*agent.Agent{{Name: "a"}}
+	cfg.Model = sim.New(sim.Config{})
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	m, err := runs.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Drain(context.Background()) })
+	return m
+}
+
+func run(t *testing.T, m *runs.Manager, i int) *runs.Run {
+	t.Helper()
+	in := &agui.RunAgentInput{ThreadID: fmt.Sprint("t", i), RunID: fmt.Sprint("r", i), State: json.RawMessage(`{}`),
+		Messages: []agui.Message{{ID: "u", Role: "user", Content: agui.TextContent("hi")}}}
+	r, err := m.Start(context.Background(), runs.Request{Agent: "a", Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-r.Wait()
+	return r
+}
+
+func TestFinishedRunsAreKeptWithinTheMemoryBound(t *testing.T) {
+	t.Parallel()
+	m := newManager(t, runs.Config{Retain: time.Hour, RetainBytes: 1})
+	for i := 0; i < 3; i++ {
+		run(t, m, i)
+	}
+	if _, ok := m.Get("r0"); ok {
+		t.Error("the oldest finished run is still kept past the memory bound")
+	}
+	if _, ok := m.Get("r2"); !ok {
+		t.Error("the newest finished run was dropped at once")
+	}
+}
+
+func TestFinishedRunsExpire(t *testing.T) {
+	t.Parallel()
+	m := newManager(t, runs.Config{Retain: time.Millisecond})
+	run(t, m, 0)
+	time.Sleep(5 * time.Millisecond)
+	run(t, m, 1)
+	if _, ok := m.Get("r0"); ok {
+		t.Error("a run is kept past its rejoin window")
+	}
+}
+
+func TestReleaseIsCalledOnceTheRunEnds(t *testing.T) {
+	t.Parallel()
+	m := newManager(t, runs.Config{})
+	released := make(chan struct{}, 2)
+	in := &agui.RunAgentInput{ThreadID: "t", RunID: "r", Messages: []agui.Message{}}
+	r, err := m.Start(context.Background(), runs.Request{Agent: "a", Input: in, Release: func() { released <- struct{}{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-r.Wait()
+	// A refused start releases too.
+	if _, err := m.Start(context.Background(), runs.Request{Agent: "a", Input: in, Release: func() { released <- struct{}{} }}); err == nil {
+		t.Fatal("a reused run id was accepted")
+	}
+	for i := 0; i < 2; i++ {
+		select {
+		case <-released:
+		case <-time.After(time.Second):
+			t.Fatalf("release %d never called", i)
+		}
+	}
+}

@@ -6,7 +6,9 @@
 package openai
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 
 	sdk "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
 
 	"github.com/agentd/agentd/llm"
 )
@@ -75,22 +78,44 @@ func New(cfg Config) (*Provider, error) {
 func (p *Provider) Name() string { return Name }
 
 // Stream sends req as a streamed chat completion and emits its deltas.
+//
+// The SDK sends the request (auth, base URL, errors); the events are
+// decoded here into a lean struct with encoding/json, because the SDK's
+// reflective decoding of every chunk was the largest CPU cost of a turn.
 func (p *Provider) Stream(ctx context.Context, req *llm.Request, emit func(llm.Delta) error) error {
 	params, err := p.params(req)
 	if err != nil {
 		return &llm.Error{Provider: Name, Kind: llm.ErrBadRequest, Err: err}
 	}
 	var seen llm.SeenResponse
-	stream := p.chat.NewStreaming(ctx, params, option.WithMiddleware(seen.Record))
+	var raw *http.Response
+	stream := p.chat.NewStreaming(ctx, params, option.WithMiddleware(seen.Record), option.WithResponseInto(&raw))
 	defer stream.Close()
-
+	if err := stream.Err(); err != nil {
+		return p.failure(ctx, err, &seen)
+	}
+	dec := ssestream.NewDecoder(raw)
+	if dec == nil {
+		return &llm.Error{Provider: Name, Kind: llm.ErrStream, Status: seen.Status, Err: errors.New("no response body")}
+	}
 	var st streamState
-	for stream.Next() {
-		if err := st.chunk(stream.Current(), emit); err != nil {
+	for dec.Next() {
+		data := dec.Event().Data
+		if bytes.HasPrefix(data, []byte("[DONE]")) {
+			break
+		}
+		var c wireChunk
+		if err := json.Unmarshal(data, &c); err != nil {
+			return &llm.Error{Provider: Name, Kind: llm.ErrStream, Status: seen.Status, Err: fmt.Errorf("bad chunk: %w", err)}
+		}
+		if len(c.Error) > 0 && string(c.Error) != "null" {
+			return p.failure(ctx, &ssestream.StreamError{Message: "received error while streaming: " + string(c.Error)}, &seen)
+		}
+		if err := st.chunk(&c, emit); err != nil {
 			return err // emit's error, as is
 		}
 	}
-	if err := stream.Err(); err != nil {
+	if err := dec.Err(); err != nil {
 		return p.failure(ctx, err, &seen)
 	}
 	if !st.finished {

@@ -4,7 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 
-	sdk "github.com/openai/openai-go/v3"
+	"encoding/json"
 
 	"github.com/agentd/agentd/llm"
 )
@@ -21,8 +21,35 @@ type callSlot struct {
 	id    string
 }
 
+// wireChunk is the part of a chat.completion.chunk that a turn needs.
+type wireChunk struct {
+	Choices []struct {
+		Index int64 `json:"index"`
+		Delta struct {
+			Content   string         `json:"content"`
+			Refusal   string         `json:"refusal"`
+			ToolCalls []wireToolCall `json:"tool_calls"`
+		} `json:"delta"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *struct {
+		PromptTokens     int64 `json:"prompt_tokens"`
+		CompletionTokens int64 `json:"completion_tokens"`
+	} `json:"usage"`
+	Error json.RawMessage `json:"error"`
+}
+
+type wireToolCall struct {
+	Index    int64  `json:"index"`
+	ID       string `json:"id"`
+	Function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
 // chunk emits the deltas of one chunk, in wire order.
-func (s *streamState) chunk(c sdk.ChatCompletionChunk, emit func(llm.Delta) error) error {
+func (s *streamState) chunk(c *wireChunk, emit func(llm.Delta) error) error {
 	for _, ch := range c.Choices {
 		if ch.Index != 0 {
 			continue // only one choice is asked for
@@ -46,7 +73,7 @@ func (s *streamState) chunk(c sdk.ChatCompletionChunk, emit func(llm.Delta) erro
 		}
 	}
 	// With include_usage every chunk has "usage": null but the last.
-	if c.JSON.Usage.Valid() {
+	if c.Usage != nil {
 		u := &llm.Usage{InputTokens: int(c.Usage.PromptTokens), OutputTokens: int(c.Usage.CompletionTokens)}
 		return emit(llm.Delta{Usage: u})
 	}
@@ -55,7 +82,7 @@ func (s *streamState) chunk(c sdk.ChatCompletionChunk, emit func(llm.Delta) erro
 
 // toolDelta maps one wire tool call piece to a delta: the first piece of a
 // call carries its ID and Name, later ones only argument fragments.
-func (s *streamState) toolDelta(tc sdk.ChatCompletionChunkChoiceDeltaToolCall) *llm.ToolCallDelta {
+func (s *streamState) toolDelta(tc wireToolCall) *llm.ToolCallDelta {
 	slot, known := s.calls[tc.Index]
 	// A different ID at a known index is a new call: some compatible servers
 	// send each call whole, all at index 0.

@@ -30,8 +30,9 @@ type Sink interface {
 	// Emit streams one event to the client.
 	Emit(ev *agui.Event) error
 	// Checkpoint makes a finished step durable: its new messages and, when
-	// non-nil, the new shared state.
-	Checkpoint(ctx context.Context, msgs []agui.Message, state json.RawMessage) error
+	// non-nil, the new shared state. last says the run ends after this
+	// step, so the sink may write it together with the run's end.
+	Checkpoint(ctx context.Context, msgs []agui.Message, state json.RawMessage, last bool) error
 }
 
 // Outcome is how a run that did not fail ended.
@@ -139,7 +140,7 @@ func (s *step) run(ctx context.Context, model llm.Provider) (bool, Outcome, erro
 	}
 	reply := turn.message()
 	if len(reply.ToolCalls) == 0 {
-		return true, Outcome{}, s.commit(ctx, []agui.Message{reply}, nil)
+		return true, Outcome{}, s.commit(ctx, []agui.Message{reply}, nil, true)
 	}
 	msgs := []agui.Message{reply}
 	var pending []string
@@ -158,7 +159,7 @@ func (s *step) run(ctx context.Context, model llm.Provider) (bool, Outcome, erro
 			newState = changed
 		}
 	}
-	if err := s.commit(ctx, msgs, newState); err != nil {
+	if err := s.commit(ctx, msgs, newState, len(pending) > 0); err != nil {
 		return true, Outcome{}, err
 	}
 	if len(pending) > 0 {
@@ -167,8 +168,8 @@ func (s *step) run(ctx context.Context, model llm.Provider) (bool, Outcome, erro
 	return false, Outcome{}, nil
 }
 
-func (s *step) commit(ctx context.Context, msgs []agui.Message, state json.RawMessage) error {
-	if err := s.sink.Checkpoint(ctx, msgs, state); err != nil {
+func (s *step) commit(ctx context.Context, msgs []agui.Message, state json.RawMessage, last bool) error {
+	if err := s.sink.Checkpoint(ctx, msgs, state, last); err != nil {
 		return err
 	}
 	s.history = append(s.history, msgs...)

@@ -43,7 +43,7 @@ func (r *recorder) Emit(ev *agui.Event) error {
 	return nil
 }
 
-func (r *recorder) Checkpoint(_ context.Context, msgs []agui.Message, state json.RawMessage) error {
+func (r *recorder) Checkpoint(_ context.Context, msgs []agui.Message, state json.RawMessage, _ bool) error {
 	r.checkpoints = append(r.checkpoints, msgs)
 	if state != nil {
 		r.state = state

@@ -29,7 +29,7 @@ import (
 
 // bundle is one test's server: real SQLite, real HTTP, the sim model.
 type bundle struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	store store.Store
 	runs  *runs.Manager
@@ -63,7 +63,7 @@ func counterAgent() *agent.Agent {
 	}}}
 }
 
-func setup(t *testing.T, o options) *bundle {
+func setup(t testing.TB, o options) *bundle {
 	t.Helper()
 	if o.model == nil {
 		o.model = sim.New(sim.Config{})
@@ -148,7 +148,7 @@ func (b *bundle) do(method, path, ctype string, body []byte, hdr http.Header) *r
 
 // readSSE reads frames the way the official client does and, for a stream
 // from its start, checks every event with the ordering rules it enforces.
-func readSSE(t *testing.T, r io.Reader, verify bool) ([]agui.Event, []string) {
+func readSSE(t testing.TB, r io.Reader, verify bool) ([]agui.Event, []string) {
 	t.Helper()
 	var events []agui.Event
 	var ids []string

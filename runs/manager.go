@@ -36,7 +36,7 @@ type Config struct {
 	// shared event log, rejoining still works from there afterwards.
 	Retain      time.Duration
 	RetainBytes int64
-	Logger *slog.Logger
+	Logger      *slog.Logger
 	// DoubleSend is what a run on a thread that already has one does:
 	// DoubleSendReject (409, the default) or DoubleSendInterrupt.
 	DoubleSend string

@@ -32,7 +32,8 @@ type Run struct {
 	// copy holds the last event.
 	published chan struct{}
 	started   time.Time
-	output    bool // the model has produced something
+	output    bool              // the model has produced something
+	last      *store.Checkpoint // the last step, written by finish
 }
 
 func newRun(m *Manager, ag *agent.Agent, rec agentd.Run, in *agui.RunAgentInput) *Run {
@@ -75,11 +76,17 @@ func (r *Run) Emit(ev *agui.Event) error {
 	return nil
 }
 
-// Checkpoint implements agent.Sink: one transaction per step.
-func (r *Run) Checkpoint(ctx context.Context, msgs []agui.Message, state json.RawMessage) error {
+// Checkpoint implements agent.Sink: one transaction per step. The last
+// step is written with the run's end, in finish's transaction: nothing runs
+// between the two, and a turn then costs one write less.
+func (r *Run) Checkpoint(ctx context.Context, msgs []agui.Message, state json.RawMessage, last bool) error {
 	appended := make([]store.AppendMessage, len(msgs))
 	for i, msg := range msgs {
 		appended[i] = store.AppendMessage{Message: msg, RunID: r.ID}
+	}
+	if last {
+		r.last = &store.Checkpoint{Append: appended, State: state}
+		return nil
 	}
 	began := time.Now()
 	v, err := r.m.cfg.Store.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence,
@@ -114,6 +121,10 @@ func (r *Run) execute() {
 		err = context.Cause(ctx)
 	}
 	fin := &store.Finish{Status: agentd.RunSucceeded, At: time.Now()}
+	last := r.last
+	if err != nil {
+		last = nil // a failed run keeps its last good checkpoint only
+	}
 	var final agui.Event
 	if err == nil {
 		// No outcome: @ag-ui/client 0.0.59 (which CopilotKit pins) rejects
@@ -126,7 +137,7 @@ func (r *Run) execute() {
 	}
 	// Free the thread before telling the client the run is over: a client
 	// that starts its next run at once must not find the thread busy.
-	if ferr := r.finish(fin); ferr != nil && err == nil {
+	if ferr := r.finish(fin, last); ferr != nil && err == nil {
 		code, msg, _ := classify(&storeError{ferr})
 		final = agui.Event{Type: agui.RunError, Code: code, Message: msg}
 		err = ferr
@@ -146,16 +157,20 @@ func (r *Run) execute() {
 	}
 }
 
-// finish records the run's end and frees the thread. It runs even when the
-// run's context is gone, bounded on its own.
-func (r *Run) finish(fin *store.Finish) error {
+// finish records the run's end, with its last step when given, and frees
+// the thread. It runs even when the run's context is gone, bounded on its
+// own.
+func (r *Run) finish(fin *store.Finish, last *store.Checkpoint) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
 	defer cancel()
+	cp := store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence, Version: -1, TruncateAt: -1, Finish: fin}
+	if last != nil {
+		cp.Version, cp.Append, cp.State = r.version, last.Append, last.State
+	}
 	began := time.Now()
-	_, err := r.m.cfg.Store.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence,
-		Version: -1, TruncateAt: -1, Finish: fin})
+	_, err := r.m.cfg.Store.Commit(ctx, cp)
 	r.m.metrics.storeOp("finish", began)
-	if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrNotFound) {
+	if last == nil && (errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrNotFound)) {
 		// The thread was deleted or taken over: nothing of ours to free.
 		return nil
 	}

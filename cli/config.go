@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/flagenv"
 )
 
 var errUsage = errors.New("usage")
@@ -100,11 +102,11 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.DurationVar(&c.SimFirstToken, "sim-first-token", 0, "sim model: delay before the first token")
 	fs.Float64Var(&c.SimTPS, "sim-tps", 0, "sim model: tokens per second, 0 for instant")
 	fs.IntVar(&c.SimTokens, "sim-tokens", 0, "sim model: minimum reply length in words")
+	if err := flagenv.Defaults(fs, "AGENTD_"); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
-	}
-	if err := applyEnv(fs); err != nil {
-		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
@@ -142,28 +144,4 @@ func (c *serveConfig) validate() error {
 		return fmt.Errorf("serve: --log-format %q: want json or text", c.LogFormat)
 	}
 	return nil
-}
-
-// applyEnv sets every flag not given on the command line from its
-// environment variable: --run-timeout from AGENTD_RUN_TIMEOUT, and so on. A
-// bad value is an error naming the variable.
-func applyEnv(fs *flag.FlagSet) error {
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := envName(f.Name)
-		v, ok := os.LookupEnv(name)
-		if err != nil || given[f.Name] || !ok {
-			return
-		}
-		if serr := fs.Set(f.Name, v); serr != nil {
-			err = fmt.Errorf("%s=%q: %v", name, v, serr)
-		}
-	})
-	return err
-}
-
-func envName(flagName string) string {
-	return "AGENTD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }

@@ -8,9 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/flagenv"
 )
 
 // Command runs `agentd fakellm`: it serves the simulator on --addr until
@@ -35,7 +36,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&cfg.Faults.BadToolJSON, "rate-bad-tool-json", 0, "fraction of requests (with tools) that get a tool call with invalid JSON arguments")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed for every random decision")
 	models := fs.String("models", "fakellm", "comma-separated model ids listed by /v1/models")
-	if err := envDefaults(fs, "FAKELLM_"); err != nil {
+	if err := flagenv.Defaults(fs, "FAKELLM_"); err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {
@@ -81,18 +82,4 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return fmt.Errorf("fakellm: serve: %w", err)
 	}
 	return nil
-}
-
-// envDefaults sets each flag from PREFIX<NAME> when that variable is set.
-func envDefaults(fs *flag.FlagSet, prefix string) error {
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := prefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(name); ok && err == nil {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s=%q: %w", name, v, e)
-			}
-		}
-	})
-	return err
 }

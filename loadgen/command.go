@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/internal/flagenv"
 )
 
 // Command runs `agentd loadtest`: it drives load at the --url targets,
@@ -43,7 +44,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	out := fs.String("out", "", "write JSON results to this file")
 	htmlOut := fs.String("html", "", "write the HTML report to this file")
 	failOnSilent := fs.Bool("fail-on-silent", false, "fail if any turn neither finished nor got an explicit error")
-	if err := envDefaults(fs, "LOADTEST_"); err != nil {
+	if err := flagenv.Defaults(fs, "LOADTEST_"); err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {
@@ -120,19 +121,4 @@ func (l listFlag) split() []string {
 		}
 	}
 	return out
-}
-
-// envDefaults sets each flag from PREFIX<NAME> when that variable is set;
-// flags given on the command line then win (a repeatable flag adds to it).
-func envDefaults(fs *flag.FlagSet, prefix string) error {
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := prefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(name); ok && err == nil {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s=%q: %w", name, v, e)
-			}
-		}
-	})
-	return err
 }

@@ -17,14 +17,9 @@ const (
 )
 
 // defaultMaxRuns sizes the run budget for the process's memory limit: the
-// smaller of GOMEMLIMIT and the cgroup's memory.max, when either is set.
+// smaller of GOMEMLIMIT and its cgroup's memory.max, when either is set.
 func defaultMaxRuns() int {
-	limit := debug.SetMemoryLimit(-1)
-	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n < limit {
-			limit = n
-		}
-	}
+	limit := min(debug.SetMemoryLimit(-1), cgroupMemoryMax())
 	if limit == math.MaxInt64 || limit <= baseMemory {
 		if limit <= baseMemory {
 			return 16
@@ -32,4 +27,29 @@ func defaultMaxRuns() int {
 		return maxRunsCap
 	}
 	return int(min((limit-baseMemory)/perRunMemory, maxRunsCap))
+}
+
+// cgroupMemoryMax reads memory.max of this process's cgroup (v2): the
+// container's limit, or a systemd unit's MemoryMax. MaxInt64 when none.
+func cgroupMemoryMax() int64 {
+	dir := "/sys/fs/cgroup"
+	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if path, ok := strings.CutPrefix(line, "0::"); ok {
+				dir += path
+			}
+		}
+	}
+	limit := int64(math.MaxInt64)
+	// A limit may sit on any ancestor: take the smallest on the way up.
+	for ; strings.HasPrefix(dir, "/sys/fs/cgroup"); dir = dir[:strings.LastIndex(dir, "/")] {
+		b, err := os.ReadFile(dir + "/memory.max")
+		if err != nil {
+			continue
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n < limit {
+			limit = n
+		}
+	}
+	return limit
 }

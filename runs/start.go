@@ -99,60 +99,48 @@ func (m *Manager) refusal(in *agui.RunAgentInput, err error) error {
 	return storeUnavailable(err)
 }
 
-// begin takes the thread's lease and commits the client's new messages.
+// begin takes the thread's lease and writes the client's new messages and
+// state, in one store transaction.
 func (m *Manager) begin(ctx context.Context, ag *agent.Agent, in *agui.RunAgentInput) (*Run, error) {
 	now := time.Now()
+	// Set by the store's call of Reconcile, which sees the stored thread.
+	var (
+		plan      history.Plan
+		fromStore bool
+	)
 	rec, thread, err := m.cfg.Store.StartRun(ctx, store.StartRun{
 		RunID: in.RunID, ThreadID: in.ThreadID, Agent: ag.Name, Owner: m.cfg.Owner,
 		Now: now, LeaseUntil: now.Add(m.cfg.LeaseTTL),
+		Reconcile: func(stored agentd.Thread) store.Reconciled {
+			plan = history.Merge(stored.Messages, in.Messages)
+			var state json.RawMessage
+			state, fromStore = effectiveState(in.State, stored.State)
+			appended := make([]store.AppendMessage, len(plan.Append))
+			for i, msg := range plan.Append {
+				appended[i] = store.AppendMessage{Message: msg}
+			}
+			return store.Reconciled{TruncateAt: plan.TruncateAt, Append: appended, State: state}
+		},
 	})
 	m.metrics.storeOp("start_run", now)
 	if err != nil {
 		return nil, err
 	}
-	plan := history.Merge(thread.Messages, in.Messages)
-	state, fromStore := effectiveState(in.State, thread.State)
-	appended := make([]store.AppendMessage, len(plan.Append))
-	for i, msg := range plan.Append {
-		appended[i] = store.AppendMessage{Message: msg}
-	}
-	began := time.Now()
-	version, err := m.cfg.Store.Commit(ctx, store.Checkpoint{
-		RunID: rec.ID, ThreadID: thread.ID, Fence: rec.Fence, Version: thread.Version,
-		TruncateAt: plan.TruncateAt, Append: appended, State: state,
-	})
-	m.metrics.storeOp("commit", began)
-	if err != nil {
-		m.abandon(rec, err)
-		return nil, err
-	}
 	r := newRun(m, ag, rec, in)
 	r.started = now
-	r.version = version
+	r.version = thread.Version
 	r.input = agent.Input{
-		History: plan.Apply(thread.Messages), State: state, ClientTools: in.Tools,
+		History: thread.Messages, State: thread.State, ClientTools: in.Tools,
 		Context: in.Context, Instructions: plan.Instructions, Model: m.cfg.Model, NewID: uuid.NewString,
 	}
 	r.emit(&agui.Event{Type: agui.RunStarted, ThreadID: in.ThreadID, RunID: in.RunID, ParentRunID: in.ParentRunID})
 	if fromStore {
 		// The client sent no state: give it the thread's.
-		r.emit(&agui.Event{Type: agui.StateSnapshot, Snapshot: state})
+		r.emit(&agui.Event{Type: agui.StateSnapshot, Snapshot: thread.State})
 	}
 	m.cfg.Logger.Info("run started", "thread", in.ThreadID, "run", in.RunID, "agent", ag.Name,
 		"history", len(r.input.History), "merge", plan.Reason)
 	return r, nil
-}
-
-// abandon ends a run that could not begin, so its thread is not left leased.
-func (m *Manager) abandon(rec agentd.Run, cause error) {
-	ctx, cancel := context.WithTimeout(m.base, 5*time.Second)
-	defer cancel()
-	_, err := m.cfg.Store.Commit(ctx, store.Checkpoint{RunID: rec.ID, ThreadID: rec.ThreadID, Fence: rec.Fence,
-		Version: -1, TruncateAt: -1, Finish: &store.Finish{Status: agentd.RunFailed, ErrorCode: "store_error",
-			ErrorMsg: cause.Error(), At: time.Now()}})
-	if err != nil {
-		m.cfg.Logger.Error("run abandon failed", "run", rec.ID, "thread", rec.ThreadID, "err", err)
-	}
 }
 
 func storeUnavailable(err error) error {

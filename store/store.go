@@ -34,7 +34,10 @@ type Store interface {
 	// StartRun records a running run and gives it the thread's lease with a
 	// fencing token larger than any before it. It creates the thread when
 	// it does not exist, and takes over a lease that has expired (marking
-	// its run interrupted). It returns the run and the thread as committed.
+	// its run interrupted). When p.Reconcile is set, it then writes what
+	// Reconcile returns, in the same transaction. It returns the run and the
+	// thread as committed. A refused StartRun (ErrRunExists, ErrThreadBusy,
+	// a conflict from Reconcile's messages) writes nothing.
 	StartRun(ctx context.Context, p StartRun) (agentd.Run, agentd.Thread, error)
 	// Commit writes a run's checkpoint in one transaction, if the run still
 	// holds the lease (ErrFenced) and the thread is at p.Version
@@ -68,6 +71,32 @@ type StartRun struct {
 	Owner      string // instance id
 	Now        time.Time
 	LeaseUntil time.Time
+	// Reconcile, when set, brings the thread in line with the client
+	// before the run begins, saving the run a Commit. The store calls it
+	// with the thread as loaded, after taking the lease and inside
+	// StartRun's transaction, so the thread stays locked while it runs: it
+	// must be fast and pure (no I/O, no locks). The store applies the
+	// result exactly as Commit applies a Checkpoint's TruncateAt, Append and
+	// State, and the thread's version grows by one even when the result
+	// changes nothing. StartRun then returns the thread as written. A
+	// message id already in the kept history (or twice in Append) fails
+	// the whole StartRun with a CodeConflict *agentd.Error. Reconcile is
+	// called at most once, and not at all when StartRun is refused before
+	// it (ErrRunExists, ErrThreadBusy), so a closure may record what it
+	// decided for the caller. nil writes nothing beyond the lease, and the
+	// version stays as it was.
+	Reconcile func(agentd.Thread) Reconciled
+}
+
+// Reconciled is what a StartRun's Reconcile writes; the fields mean what
+// they mean in Checkpoint.
+type Reconciled struct {
+	// TruncateAt, when >= 0, first deletes the messages at that position
+	// and after. Set it to -1 to keep them: the zero value deletes the
+	// whole history.
+	TruncateAt int
+	Append     []AppendMessage
+	State      json.RawMessage // nil leaves the state unchanged
 }
 
 // Checkpoint is one atomic write of a run.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,27 +13,34 @@ import (
 	"github.com/agentd/agentd/store"
 )
 
-// Commit implements store.Store. The thread's row is locked first (FOR
-// UPDATE) and the lease and version checked against it; the truncation,
-// the appends, the thread update and the finish then go to the server in
-// one batch, and the transaction commits all of it or nothing. A writer
-// that another instance fenced out while it waited for the lock sees the
-// new holder and is refused.
+// Commit implements store.Store, in two round trips. The thread's row is
+// locked first (FOR UPDATE) and the lease and version checked against it;
+// the truncation, the appends, the thread update, the finish and the
+// COMMIT then go to the server in one batch, which commits all of it or
+// nothing. A writer that another instance fenced out while it waited for
+// the lock sees the new holder and is refused.
 func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 	bodies, err := checkCheckpoint(p)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: commit run %s: %w", p.RunID, err)
 	}
 	var version int64
-	err = s.inTx(ctx, "commit run "+p.RunID, func(tx pgx.Tx) error {
+	err = s.inPipe(ctx, "commit run "+p.RunID, func(t *pipeTx) error {
 		var (
 			holder string
 			fence  int64
 			count  int
+			lock   pgx.Batch
 		)
-		err := tx.QueryRow(ctx,
-			`SELECT version, lease_run_id, fence, message_count FROM threads WHERE id = $1 FOR UPDATE`, p.ThreadID,
-		).Scan(&version, &holder, &fence, &count)
+		lock.Queue(`SELECT version, lease_run_id, fence, message_count FROM threads WHERE id = $1 FOR UPDATE`, p.ThreadID)
+		br, err := t.send(ctx, &lock, false)
+		if err != nil {
+			return err
+		}
+		err = br.QueryRow().Scan(&version, &holder, &fence, &count)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return store.ErrFenced // the thread was deleted under the run
 		}
@@ -47,7 +55,9 @@ func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 		if p.Version >= 0 && version != p.Version {
 			return store.ErrVersion
 		}
-		if err := s.writeCheckpoint(ctx, tx, p, bodies, count); err != nil {
+		var b pgx.Batch
+		s.queueCheckpoint(&b, p, bodies, count)
+		if err := commitBatch(ctx, t, &b, p.ThreadID); err != nil {
 			return err
 		}
 		version++
@@ -59,10 +69,12 @@ func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 	return version, nil
 }
 
-// writeCheckpoint sends the writes of p to a thread holding count
-// messages, in one round trip.
-func (s *Store) writeCheckpoint(ctx context.Context, tx pgx.Tx, p store.Checkpoint, bodies []string, count int) error {
-	var b pgx.Batch
+// queueCheckpoint queues the writes of p to a thread of count messages
+// whose lease (and version) the caller has checked: the truncation, the
+// appends, the state, the version and, when p finishes the run, the run's
+// end and the thread's release. It returns the thread's new updated_at.
+// Commit and a reconciling StartRun both write through it.
+func (s *Store) queueCheckpoint(b *pgx.Batch, p store.Checkpoint, bodies []string, count int) time.Time {
 	if p.TruncateAt >= 0 && p.TruncateAt < count {
 		b.Queue(`DELETE FROM messages WHERE thread_id = $1 AND seq >= $2`, p.ThreadID, p.TruncateAt)
 		count = p.TruncateAt
@@ -83,12 +95,12 @@ func (s *Store) writeCheckpoint(ctx context.Context, tx pgx.Tx, p store.Checkpoi
 			p.ThreadID, count, ids, roles, runIDs, bodies)
 		count += len(p.Append)
 	}
-
 	finishing := p.Finish != nil
 	var state any // NULL keeps the current state
 	if p.State != nil {
 		state = string(p.State)
 	}
+	updated := ts(s.now())
 	b.Queue(`
 		UPDATE threads SET
 			version = version + 1,
@@ -98,7 +110,7 @@ func (s *Store) writeCheckpoint(ctx context.Context, tx pgx.Tx, p store.Checkpoi
 			lease_run_id = CASE WHEN $5 THEN '' ELSE lease_run_id END,
 			lease_until  = CASE WHEN $5 THEN NULL ELSE lease_until END
 		WHERE id = $1`,
-		p.ThreadID, ts(s.now()), count, state, finishing)
+		p.ThreadID, updated, count, state, finishing)
 	if finishing {
 		at := p.Finish.At
 		if at.IsZero() {
@@ -109,19 +121,32 @@ func (s *Store) writeCheckpoint(ctx context.Context, tx pgx.Tx, p store.Checkpoi
 			WHERE id = $1`,
 			p.RunID, string(p.Finish.Status), ts(at), p.Finish.ErrorCode, p.Finish.ErrorMsg)
 	}
+	return updated
+}
 
-	err := tx.SendBatch(ctx, &b).Close() // runs every statement, returns the first error
-	if isUniqueViolation(err, messagesIDKey) {
+// commitBatch sends b with the COMMIT of t, in one round trip, and returns
+// the first error, as a store error where there is one: a message id
+// already in the thread is a CodeConflict error, a run id already used
+// ErrRunExists.
+func commitBatch(ctx context.Context, t *pipeTx, b *pgx.Batch, threadID string) error {
+	br, err := t.send(ctx, b, true)
+	if err != nil {
+		return err
+	}
+	err = br.Close()
+	switch {
+	case err == nil:
+		return nil
+	case isUniqueViolation(err, messagesIDKey):
 		return &agentd.Error{
 			Code:    agentd.CodeConflict,
-			Message: fmt.Sprintf("a message id to append is already in thread %q or twice in the batch", p.ThreadID),
+			Message: fmt.Sprintf("a message id to append is already in thread %q or twice in the batch", threadID),
 			Cause:   err,
 		}
+	case isUniqueViolation(err, runsPKey):
+		return store.ErrRunExists // recorded by a concurrent StartRun since the check
 	}
-	if err != nil {
-		return fmt.Errorf("write checkpoint: %w", err)
-	}
-	return nil
+	return fmt.Errorf("write: %w", err)
 }
 
 // checkCheckpoint validates p and encodes its messages, before any lock is

@@ -26,7 +26,8 @@ type Options struct {
 	// number of CPUs, unless the URL sets pool_max_conns).
 	MaxConns int32
 	// Now is the clock for the times the store sets itself (a thread's
-	// updated_at on Commit). Default time.Now.
+	// updated_at on Commit and on a reconciling StartRun). Default
+	// time.Now.
 	Now func() time.Time
 }
 
@@ -52,6 +53,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	// pgx's default query mode prepares each statement once per connection
+	// and keeps it (a cache of 512), so a turn sends no Parse: keep it, and
+	// keep the SQL of the hot statements constant (values go in parameters)
+	// so that they hit the cache. A URL may still choose another mode
+	// (default_query_exec_mode), e.g. behind a transaction-mode pooler.
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}

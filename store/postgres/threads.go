@@ -26,17 +26,26 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// loadThread reads a thread with all its messages, in order, in one
+// threadSQL reads a thread with all its messages, in order, in one
 // statement: the thread and its messages come from one snapshot, so they
-// belong to the same version, without a transaction around two reads.
+// belong to the same version, without a transaction around two reads. It
+// must not lock: a locking read that waited would see the thread's new row
+// but the messages of its older snapshot.
+const threadSQL = `
+	SELECT agent, version, state, created_at, updated_at,
+	       ARRAY(SELECT body::text FROM messages WHERE thread_id = t.id ORDER BY seq)
+	FROM threads t WHERE id = $1`
+
+// loadThread reads a thread with all its messages (threadSQL).
 func loadThread(ctx context.Context, q querier, id string) (agentd.Thread, error) {
+	return scanThread(q.QueryRow(ctx, threadSQL, id), id)
+}
+
+// scanThread reads a row of threadSQL.
+func scanThread(row pgx.Row, id string) (agentd.Thread, error) {
 	t := agentd.Thread{ID: id}
 	var bodies []string
-	err := q.QueryRow(ctx, `
-		SELECT agent, version, state, created_at, updated_at,
-		       ARRAY(SELECT body::text FROM messages WHERE thread_id = t.id ORDER BY seq)
-		FROM threads t WHERE id = $1`, id,
-	).Scan(&t.Agent, &t.Version, &t.State, &t.CreatedAt, &t.UpdatedAt, &bodies)
+	err := row.Scan(&t.Agent, &t.Version, &t.State, &t.CreatedAt, &t.UpdatedAt, &bodies)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, store.ErrNotFound
 	}

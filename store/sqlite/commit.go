@@ -28,9 +28,8 @@ func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 			holder       string
 			fence, count int64
 		)
-		err := tx.QueryRowContext(ctx,
-			`SELECT version, lease_run_id, fence, message_count FROM threads WHERE id = ?`, p.ThreadID,
-		).Scan(&version, &holder, &fence, &count)
+		err := tx.StmtContext(ctx, s.stmt.threadForCommit).QueryRowContext(ctx, p.ThreadID).
+			Scan(&version, &holder, &fence, &count)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrFenced // the thread was deleted under the run
 		}
@@ -45,47 +44,51 @@ func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 		if p.Version >= 0 && version != p.Version {
 			return store.ErrVersion
 		}
-
-		if p.TruncateAt >= 0 && int64(p.TruncateAt) < count {
-			if _, err := tx.ExecContext(ctx,
-				`DELETE FROM messages WHERE thread_id = ? AND seq >= ?`, p.ThreadID, p.TruncateAt); err != nil {
-				return fmt.Errorf("truncate: %w", err)
-			}
-			count = int64(p.TruncateAt)
-		}
-		if err := appendMessages(ctx, tx, p, bodies, count); err != nil {
+		if _, err := s.writeCheckpoint(ctx, tx, p, bodies, count); err != nil {
 			return err
 		}
-		count += int64(len(p.Append))
-
-		finishing := p.Finish != nil
-		var state any // NULL keeps the current state
-		if p.State != nil {
-			state = string(p.State)
-		}
-		if _, err := tx.ExecContext(ctx, `
-			UPDATE threads SET
-				version = version + 1,
-				updated_at = ?,
-				message_count = ?,
-				state = COALESCE(?, state),
-				lease_run_id = CASE WHEN ? THEN '' ELSE lease_run_id END,
-				lease_until  = CASE WHEN ? THEN 0 ELSE lease_until END
-			WHERE id = ?`,
-			ms(s.now()), count, state, finishing, finishing, p.ThreadID); err != nil {
-			return fmt.Errorf("update thread: %w", err)
-		}
 		version++
-
-		if finishing {
-			return finishRun(ctx, tx, p.RunID, p.Finish, s.now)
-		}
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
 	return version, nil
+}
+
+// writeCheckpoint applies p to a thread of count messages whose lease (and
+// version) the caller has checked in tx: the truncation, the appends, the
+// state, the version and, when p finishes the run, the run's end and the
+// thread's release. It returns the thread's new updated_at. Commit and a
+// reconciling StartRun both write through it.
+func (s *Store) writeCheckpoint(ctx context.Context, tx *sql.Tx, p store.Checkpoint, bodies []string, count int64) (time.Time, error) {
+	if p.TruncateAt >= 0 && int64(p.TruncateAt) < count {
+		if _, err := tx.StmtContext(ctx, s.stmt.truncate).ExecContext(ctx, p.ThreadID, p.TruncateAt); err != nil {
+			return time.Time{}, fmt.Errorf("truncate: %w", err)
+		}
+		count = int64(p.TruncateAt)
+	}
+	if err := s.appendMessages(ctx, tx, p, bodies, count); err != nil {
+		return time.Time{}, err
+	}
+	count += int64(len(p.Append))
+
+	finishing := p.Finish != nil
+	var state any // NULL keeps the current state
+	if p.State != nil {
+		state = string(p.State)
+	}
+	updated := fromMS(ms(s.now()))
+	if _, err := tx.StmtContext(ctx, s.stmt.updateThread).ExecContext(ctx,
+		ms(updated), count, state, finishing, finishing, p.ThreadID); err != nil {
+		return time.Time{}, fmt.Errorf("update thread: %w", err)
+	}
+	if finishing {
+		if err := s.finishRun(ctx, tx, p.RunID, p.Finish); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return updated, nil
 }
 
 // checkCheckpoint validates p and encodes its messages, before the write
@@ -114,16 +117,11 @@ func checkCheckpoint(p store.Checkpoint) ([]string, error) {
 // appendMessages inserts p.Append after the first count messages. A message
 // id already in the thread (or twice in the batch) fails the whole commit
 // with a CodeConflict error: the caller must reconcile ids first.
-func appendMessages(ctx context.Context, tx *sql.Tx, p store.Checkpoint, bodies []string, count int64) error {
+func (s *Store) appendMessages(ctx context.Context, tx *sql.Tx, p store.Checkpoint, bodies []string, count int64) error {
 	if len(p.Append) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `
-		INSERT INTO messages (thread_id, seq, id, role, run_id, body) VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	defer stmt.Close()
+	stmt := tx.StmtContext(ctx, s.stmt.insertMessage)
 	for i, m := range p.Append {
 		_, err := stmt.ExecContext(ctx, p.ThreadID, count+int64(i), m.ID, m.Role, m.RunID, bodies[i])
 		if isUniqueViolation(err) {
@@ -141,14 +139,12 @@ func appendMessages(ctx context.Context, tx *sql.Tx, p store.Checkpoint, bodies 
 }
 
 // finishRun ends the run with f.
-func finishRun(ctx context.Context, tx *sql.Tx, runID string, f *store.Finish, now func() time.Time) error {
+func (s *Store) finishRun(ctx context.Context, tx *sql.Tx, runID string, f *store.Finish) error {
 	at := f.At
 	if at.IsZero() {
-		at = now()
+		at = s.now()
 	}
-	_, err := tx.ExecContext(ctx, `
-		UPDATE runs SET status = ?, finished_at = ?, error_code = ?, error_msg = ?
-		WHERE id = ?`,
+	_, err := tx.StmtContext(ctx, s.stmt.finishRun).ExecContext(ctx,
 		string(f.Status), ms(at), f.ErrorCode, f.ErrorMsg, runID)
 	if err != nil {
 		return fmt.Errorf("finish run: %w", err)

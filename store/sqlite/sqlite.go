@@ -28,7 +28,8 @@ type Options struct {
 	// ReadConns is the size of the read pool (default 4).
 	ReadConns int
 	// Now is the clock for the times the store sets itself (a thread's
-	// updated_at on Commit). Default time.Now.
+	// updated_at on Commit and on a reconciling StartRun). Default
+	// time.Now.
 	Now func() time.Time
 }
 
@@ -42,6 +43,7 @@ type Store struct {
 	// read serves GetThread, GetRun, ListThreads and Ping. In WAL mode
 	// readers see a consistent snapshot and never block the writer.
 	read *sql.DB
+	stmt stmts
 	now  func() time.Time
 }
 
@@ -90,7 +92,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{write: write, read: read, now: opts.Now}, nil
+	s := &Store{write: write, read: read, now: opts.Now}
+	if err := s.prepare(ctx); err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return s, nil
 }
 
 // dsn builds the connection string of the write or the read pool.
@@ -134,7 +142,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools. In-flight calls fail afterwards.
+// Close closes the statements and both pools. In-flight calls fail
+// afterwards.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	return errors.Join(s.closeStmts(), s.read.Close(), s.write.Close())
 }

@@ -17,56 +17,64 @@ import (
 func (s *Store) GetThread(ctx context.Context, id string) (agentd.Thread, error) {
 	var t agentd.Thread
 	err := s.readTx(ctx, "get thread "+id, func(tx *sql.Tx) error {
-		var err error
-		t, err = loadThread(ctx, tx, id)
+		t = agentd.Thread{ID: id}
+		count, err := scanThread(tx.StmtContext(ctx, s.stmt.readThread).QueryRowContext(ctx, id), &t)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("read thread: %w", err)
+		}
+		t.Messages, err = loadMessages(ctx, tx.StmtContext(ctx, s.stmt.readMessages), id, count)
 		return err
 	})
 	return t, err
 }
 
-// loadThread reads a thread with all its messages, in order.
-func loadThread(ctx context.Context, tx *sql.Tx, id string) (agentd.Thread, error) {
-	t := agentd.Thread{ID: id}
+// scanThread reads a row of threadColumns into t, after the columns before
+// them into lead, and returns the thread's message count.
+func scanThread(sc scanner, t *agentd.Thread, lead ...any) (int, error) {
 	var (
 		state            string
 		created, updated int64
 		count            int
 	)
-	err := tx.QueryRowContext(ctx, `
-		SELECT agent, version, state, created_at, updated_at, message_count
-		FROM threads WHERE id = ?`, id,
-	).Scan(&t.Agent, &t.Version, &state, &created, &updated, &count)
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, store.ErrNotFound
-	}
+	err := sc.Scan(append(lead, &t.Agent, &t.Version, &state, &created, &updated, &count)...)
 	if err != nil {
-		return t, fmt.Errorf("read thread: %w", err)
+		return 0, err
 	}
 	t.State = []byte(state)
 	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	return count, nil
+}
 
-	rows, err := tx.QueryContext(ctx,
-		`SELECT body FROM messages WHERE thread_id = ? ORDER BY seq`, id)
+// loadMessages reads the count messages of a thread, in order, with stmt
+// (messagesSQL bound to the caller's transaction).
+func loadMessages(ctx context.Context, stmt *sql.Stmt, threadID string, count int) ([]agui.Message, error) {
+	msgs := make([]agui.Message, 0, count)
+	if count == 0 {
+		return msgs, nil
+	}
+	rows, err := stmt.QueryContext(ctx, threadID)
 	if err != nil {
-		return t, fmt.Errorf("read messages: %w", err)
+		return nil, fmt.Errorf("read messages: %w", err)
 	}
 	defer rows.Close()
-	t.Messages = make([]agui.Message, 0, count)
 	for rows.Next() {
 		var body string
 		if err := rows.Scan(&body); err != nil {
-			return t, fmt.Errorf("read messages: %w", err)
+			return nil, fmt.Errorf("read messages: %w", err)
 		}
 		m, err := decodeMessage(body)
 		if err != nil {
-			return t, err
+			return nil, err
 		}
-		t.Messages = append(t.Messages, m)
+		msgs = append(msgs, m)
 	}
 	if err := rows.Err(); err != nil {
-		return t, fmt.Errorf("read messages: %w", err)
+		return nil, fmt.Errorf("read messages: %w", err)
 	}
-	return t, nil
+	return msgs, nil
 }
 
 // ListThreads implements store.Store with keyset pagination on

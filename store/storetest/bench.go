@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -34,28 +35,26 @@ func BenchTurnParallel(b *testing.B, s store.Store) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
 }
 
-// turn is one chat turn on a fresh thread: StartRun, a commit of the user
-// message and the answer, and the finish: three write transactions.
+// turn is one chat turn on a fresh thread as agentd runs it: StartRun
+// writes the user's message (Reconcile), then one commit writes the answer
+// and ends the run: two write transactions.
 func turn(b *testing.B, s store.Store, n int64) {
 	ctx := b.Context()
 	at := time.Now()
 	id := fmt.Sprint(n)
+	question := store.AppendMessage{Message: agui.Message{ID: "u" + id, Role: agui.RoleUser,
+		Content: agui.TextContent("What is the weather in Paris today?")}}
 	r, th, err := s.StartRun(ctx, store.StartRun{
-		RunID: "r" + id, ThreadID: "t" + id, Agent: "bench", Owner: "bench", Now: at, LeaseUntil: at.Add(time.Minute)})
+		RunID: "r" + id, ThreadID: "t" + id, Agent: "bench", Owner: "bench", Now: at, LeaseUntil: at.Add(time.Minute),
+		Reconcile: func(agentd.Thread) store.Reconciled {
+			return store.Reconciled{TruncateAt: -1, Append: []store.AppendMessage{question}, State: json.RawMessage(`{}`)}
+		}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	cp := store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: th.Version, TruncateAt: -1,
-		Append: []store.AppendMessage{
-			{Message: agui.Message{ID: "u" + id, Role: agui.RoleUser, Content: agui.TextContent("What is the weather in Paris today?")}},
-			{RunID: r.ID, Message: agui.Message{ID: "a" + id, Role: agui.RoleAssistant,
-				Content: agui.TextContent("It is sunny in Paris today, 21°C, with a light breeze from the west.")}},
-		}}
-	v, err := s.Commit(ctx, cp)
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, err = s.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: v, TruncateAt: -1,
+	_, err = s.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.Fence, Version: th.Version, TruncateAt: -1,
+		Append: []store.AppendMessage{{RunID: r.ID, Message: agui.Message{ID: "a" + id, Role: agui.RoleAssistant,
+			Content: agui.TextContent("It is sunny in Paris today, 21°C, with a light breeze from the west.")}}},
 		Finish: &store.Finish{Status: agentd.RunSucceeded, At: at}})
 	if err != nil {
 		b.Fatal(err)

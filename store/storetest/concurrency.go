@@ -20,7 +20,7 @@ const (
 
 // testConcurrency runs many independent runs and a race for one thread at
 // the same moment. The store must neither fail nor mix them up, and
-// exactly one racer must win.
+// exactly one racer must win and write.
 func testConcurrency(t *testing.T, s store.Store) {
 	id := ids(t)
 	at := now()
@@ -49,7 +49,12 @@ func testConcurrency(t *testing.T, s store.Store) {
 		wg.Go(func() {
 			<-begin
 			runID := id("racer")
-			_, _, err := s.StartRun(t.Context(), startParams(runID, contested, at, time.Hour))
+			// Each racer would add its message: only the winner's lands.
+			p := startParams(runID, contested, at, time.Hour)
+			p.Reconcile = func(agentd.Thread) store.Reconciled {
+				return store.Reconciled{TruncateAt: -1, Append: []store.AppendMessage{user(runID+"-m", runID)}}
+			}
+			_, _, err := s.StartRun(t.Context(), p)
 			switch {
 			case err == nil:
 				mu.Lock()
@@ -71,6 +76,9 @@ func testConcurrency(t *testing.T, s store.Store) {
 	}
 	if r := mustGetRun(t, s, winners[0]); r.Status != agentd.RunRunning || r.ThreadID != contested {
 		t.Fatalf("winning run %+v, want running on %s", r, contested)
+	}
+	if th := mustGetThread(t, s, contested); len(th.Messages) != 1 || th.Messages[0].Text() != winners[0] {
+		t.Fatalf("contested thread holds %s, want only the message of the winner %s", messageIDs(th.Messages), winners[0])
 	}
 	for _, tid := range threadIDs {
 		th := mustGetThread(t, s, tid)

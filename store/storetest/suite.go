@@ -11,7 +11,12 @@
 //
 // Beyond store.go, the suite pins down these details of the contract:
 //   - StartRun on a new thread gives state {} and no messages; a refused
-//     StartRun (ErrRunExists, ErrThreadBusy) writes nothing.
+//     StartRun (ErrRunExists, ErrThreadBusy) writes nothing and does not
+//     call Reconcile.
+//   - StartRun with Reconcile applies the result as Commit would, bumps the
+//     version once (even for a result that changes nothing), and returns
+//     the thread as stored; a conflict or an invalid result writes
+//     nothing, not even the lease.
 //   - A run whose expired lease is taken over is marked interrupted with
 //     error code "lease_expired" and FinishedAt = the new run's Now.
 //   - Commit checks the lease before the version: a fenced run gets
@@ -43,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		fn   func(*testing.T, store.Store)
 	}{
 		{"StartRunCreatesThread", testStartRunCreatesThread},
+		{"StartRunReconcile", testStartRunReconcile},
+		{"StartRunReconcileRefused", testStartRunReconcileRefused},
 		{"MessagesRoundTrip", testMessagesRoundTrip},
 		{"State", testState},
 		{"Truncate", testTruncate},

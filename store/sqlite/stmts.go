@@ -1,0 +1,116 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// stmts are the statements of a turn (and of reading a thread or a run),
+// prepared once per Store. The driver otherwise parses and plans every
+// statement anew, which was a fifth of a turn's CPU. Inside a transaction
+// they are bound with tx.StmtContext, which reuses the statement already
+// prepared on the transaction's connection: the write pool has one
+// connection, and database/sql prepares on each reader once, on first use.
+type stmts struct {
+	// write pool
+	runExists       *sql.Stmt
+	threadForLease  *sql.Stmt
+	insertThread    *sql.Stmt
+	interruptHolder *sql.Stmt
+	takeLease       *sql.Stmt
+	insertRun       *sql.Stmt
+	threadForCommit *sql.Stmt
+	truncate        *sql.Stmt
+	insertMessage   *sql.Stmt
+	updateThread    *sql.Stmt
+	finishRun       *sql.Stmt
+	renewRun        *sql.Stmt
+	renewThread     *sql.Stmt
+	writeMessages   *sql.Stmt
+
+	// read pool
+	readThread   *sql.Stmt
+	readMessages *sql.Stmt
+	readRun      *sql.Stmt
+
+	all []*sql.Stmt // every one above, for Close
+}
+
+// threadColumns is the column list scanThreadRow reads, in order.
+const threadColumns = `agent, version, state, created_at, updated_at, message_count`
+
+// messagesSQL reads a thread's message bodies in order.
+const messagesSQL = `SELECT body FROM messages WHERE thread_id = ? ORDER BY seq`
+
+// prepare prepares every statement of s.stmt. On failure it closes those
+// already prepared.
+func (s *Store) prepare(ctx context.Context) error {
+	st := &s.stmt
+	for _, q := range []struct {
+		dst **sql.Stmt
+		db  *sql.DB
+		sql string
+	}{
+		{&st.runExists, s.write, `SELECT 1 FROM runs WHERE id = ?`},
+		{&st.threadForLease, s.write, `SELECT lease_run_id, lease_until, fence, ` + threadColumns + ` FROM threads WHERE id = ?`},
+		{&st.insertThread, s.write, `
+			INSERT INTO threads (id, agent, created_at, updated_at, lease_run_id, lease_until, fence)
+			VALUES (?, ?, ?, ?, ?, ?, 1)
+			RETURNING fence, ` + threadColumns},
+		{&st.interruptHolder, s.write, `
+			UPDATE runs SET status = 'interrupted', finished_at = ?, error_code = ?, error_msg = ?
+			WHERE id = ? AND status = 'running'`},
+		{&st.takeLease, s.write, `UPDATE threads SET lease_run_id = ?, lease_until = ?, fence = ? WHERE id = ?`},
+		{&st.insertRun, s.write, `
+			INSERT INTO runs (id, thread_id, agent, status, owner, fence, lease_until, started_at)
+			VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`},
+		{&st.threadForCommit, s.write, `SELECT version, lease_run_id, fence, message_count FROM threads WHERE id = ?`},
+		{&st.truncate, s.write, `DELETE FROM messages WHERE thread_id = ? AND seq >= ?`},
+		{&st.insertMessage, s.write, `
+			INSERT INTO messages (thread_id, seq, id, role, run_id, body) VALUES (?, ?, ?, ?, ?, ?)`},
+		{&st.updateThread, s.write, `
+			UPDATE threads SET
+				version = version + 1,
+				updated_at = ?,
+				message_count = ?,
+				state = COALESCE(?, state),
+				lease_run_id = CASE WHEN ? THEN '' ELSE lease_run_id END,
+				lease_until  = CASE WHEN ? THEN 0 ELSE lease_until END
+			WHERE id = ?`},
+		{&st.finishRun, s.write, `
+			UPDATE runs SET status = ?, finished_at = ?, error_code = ?, error_msg = ?
+			WHERE id = ?`},
+		{&st.renewRun, s.write, `
+			UPDATE runs SET lease_until = ?
+			WHERE id = ? AND fence = ? AND status = 'running'
+			RETURNING thread_id`},
+		{&st.renewThread, s.write, `
+			UPDATE threads SET lease_until = ?
+			WHERE id = ? AND lease_run_id = ? AND fence = ?`},
+		{&st.writeMessages, s.write, messagesSQL},
+		{&st.readThread, s.read, `SELECT ` + threadColumns + ` FROM threads WHERE id = ?`},
+		{&st.readMessages, s.read, messagesSQL},
+		{&st.readRun, s.read, `SELECT ` + runColumns + ` FROM runs WHERE id = ?`},
+	} {
+		stmt, err := q.db.PrepareContext(ctx, q.sql)
+		if err != nil {
+			s.closeStmts()
+			return fmt.Errorf("prepare %q: %w", q.sql, err)
+		}
+		*q.dst = stmt
+		st.all = append(st.all, stmt)
+	}
+	return nil
+}
+
+// closeStmts closes the prepared statements.
+func (s *Store) closeStmts() error {
+	var errs []error
+	for _, stmt := range s.stmt.all {
+		errs = append(errs, stmt.Close())
+	}
+	s.stmt.all = nil
+	return errors.Join(errs...)
+}

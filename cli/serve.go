@@ -22,6 +22,7 @@ import (
 	"github.com/agentd/agentd/llm/guard"
 	"github.com/agentd/agentd/runs"
 	"github.com/agentd/agentd/store"
+	"github.com/agentd/agentd/webui"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -78,7 +79,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 	}
 	api := httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, DefaultAgent: defaultAgent(agents),
 		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, Budget: admission.NewBudget(c.MaxRuns, c.QueueWait),
-		Limiter: co.limiter, TrustedProxies: proxies, Registerer: reg, Gatherer: reg})
+		Limiter: co.limiter, TrustedProxies: proxies, Registerer: reg, Gatherer: reg, UI: webui.Handler()})
 	var ready http.Handler = api
 	handler.Store(&ready)
 	go mgr.Janitor(ctx, max(c.LeaseTTL/3, time.Second), c.ThreadTTL)

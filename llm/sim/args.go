@@ -46,7 +46,10 @@ func (s *schema) example(text string) any {
 		}
 		return obj
 	case "array":
-		return []any{}
+		if s.Items == nil {
+			return []any{}
+		}
+		return []any{s.Items.example(text)}
 	case "integer", "number":
 		return 1
 	case "boolean":

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Drives agentd's embedded chat page in Debian's Chromium (through
+# playwright-core) against a real agentd process per test file. Installs
+# Chromium when it is missing. Extra arguments go to `node --test`, e.g.
+# ./run.sh --test-name-pattern='barChart'. AGENTD_BIN, when set, is used
+# instead of a fresh build; SCREENSHOT_DIR keeps the screenshot.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
+
+if [ ! -x "$CHROMIUM_BIN" ]; then
+  echo "installing chromium" >&2
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+
+if [ -z "${AGENTD_BIN:-}" ]; then
+  echo "building agentd" >&2
+  (cd "$root" && go build -o "$TMP/agentd" ./cmd/agentd)
+  export AGENTD_BIN="$TMP/agentd"
+fi
+
+cd "$here"
+npm ci --no-audit --no-fund
+
+# One test file at a time: each runs its own agentd and Chromium.
+node --test --test-concurrency=1 --test-reporter=spec "$@" test/*.test.mjs

@@ -1,0 +1,310 @@
+// Shared helpers for the browser tests: start and stop a real agentd
+// process, drive Debian's Chromium through playwright-core, and read the
+// server's stored threads.
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+
+import { chromium } from "playwright-core";
+
+const READY_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 5_000;
+const MAX_LOG_BYTES = 256 * 1024;
+
+export const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+// How long a page may take to show what a step expects.
+export const UI_TIMEOUT_MS = 15_000;
+
+// ---------------------------------------------------------------------------
+// The server process
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running agentd process with its own port and SQLite file. */
+class Server {
+  constructor(proc, baseUrl, dir) {
+    this.proc = proc;
+    this.baseUrl = baseUrl;
+    this.dir = dir;
+    this.exit = null;
+    this.chunks = [];
+    this.bytes = 0;
+    this.exited = new Promise((resolve) => {
+      proc.on("exit", (code, signal) => {
+        this.exit = { code, signal };
+        resolve();
+      });
+    });
+    const keep = (chunk) => {
+      this.chunks.push(chunk);
+      this.bytes += chunk.length;
+      while (this.bytes > MAX_LOG_BYTES && this.chunks.length > 1) this.bytes -= this.chunks.shift().length;
+    };
+    proc.stdout.on("data", keep);
+    proc.stderr.on("data", keep);
+  }
+
+  log() {
+    return Buffer.concat(this.chunks).toString("utf8");
+  }
+
+  describeExit() {
+    if (!this.exit) return "still running";
+    return this.exit.signal ? `killed by ${this.exit.signal}` : `exited with code ${this.exit.code}`;
+  }
+
+  // /livez answers once the port is bound; runs are accepted once /readyz
+  // says 200. Both are polled within one deadline.
+  async waitReady() {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (const probe of ["/livez", "/readyz"]) {
+      let problem = "no answer yet";
+      for (;;) {
+        if (this.exit) throw new Error(`agentd ${this.describeExit()} before ${probe} answered 200\n${this.log()}`);
+        if (Date.now() >= deadline) throw new Error(`agentd not ready within ${READY_TIMEOUT_MS / 1000} s (${problem})\n${this.log()}`);
+        try {
+          const res = await fetch(this.baseUrl + probe, { signal: AbortSignal.timeout(1_000) });
+          const body = await res.text();
+          if (res.status === 200) break;
+          problem = `GET ${probe} answered ${res.status}: ${body.trim()}`;
+        } catch (err) {
+          problem = `GET ${probe} failed: ${err.cause?.code ?? err.message}`;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  /** Stops the process this test started (SIGTERM, then SIGKILL by PID). */
+  async stop() {
+    if (!this.exit) {
+      this.proc.kill("SIGTERM");
+      const timer = setTimeout(() => this.proc.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function startServer(extraArgs) {
+  const bin = process.env.AGENTD_BIN;
+  if (!bin) throw new Error("AGENTD_BIN is not set; run the tests through webui/e2e/run.sh");
+  const dir = await mkdtemp(path.join(os.tmpdir(), "agentd-webui-"));
+  const port = await freePort();
+  const args = [
+    "serve",
+    "--addr", `127.0.0.1:${port}`,
+    "--store", `sqlite://${path.join(dir, "agentd.db")}`,
+    "--model", "sim",
+    ...extraArgs,
+  ];
+  // The flags say everything: no AGENTD_* or PORT setting may leak in.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "PORT" && !k.startsWith("AGENTD_")));
+  const proc = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const spawned = new Promise((resolve, reject) => {
+    proc.once("spawn", resolve);
+    proc.once("error", (err) => reject(new Error(`cannot start ${bin}: ${err.message}`)));
+  });
+  const server = new Server(proc, `http://127.0.0.1:${port}`, dir);
+  try {
+    await spawned;
+    await server.waitReady();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+// ---------------------------------------------------------------------------
+// The browser
+
+async function launchBrowser() {
+  const profile = await mkdtemp(path.join(os.tmpdir(), "agentd-webui-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  return { context, profile };
+}
+
+/**
+ * useFixture starts one agentd (with extraArgs) and one Chromium for the
+ * calling test file. Each test gets a fresh page whose console errors and
+ * uncaught exceptions fail the test; a failure prints the server's output.
+ */
+export function useFixture({ extraArgs = [] } = {}) {
+  let server = null;
+  let browser = null;
+  const fixture = {
+    get baseUrl() {
+      assert.ok(server, "the server did not start");
+      return server.baseUrl;
+    },
+    get context() {
+      return browser.context;
+    },
+    test(title, fn, { timeout = 60_000 } = {}) {
+      test(title, { timeout }, async (t) => {
+        const page = await browser.context.newPage();
+        const problems = [];
+        page.on("pageerror", (err) => problems.push(`uncaught: ${err.message}`));
+        page.on("console", (msg) => {
+          // A 404 for a thread that is not saved yet is expected; any other
+          // console error is a bug in the page.
+          if (msg.type() === "error" && !/status of 404/.test(msg.text())) problems.push(`console: ${msg.text()}`);
+        });
+        try {
+          await fn(page, t);
+          assert.deepEqual(problems, [], "the page reported errors");
+        } catch (err) {
+          dump(server, title);
+          await dumpPage(page, problems);
+          throw err;
+        } finally {
+          await page.close();
+        }
+      });
+    },
+  };
+  before(async () => {
+    server = await startServer(extraArgs);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    if (browser) {
+      await browser.context.close();
+      await rm(browser.profile, { recursive: true, force: true });
+    }
+    if (!server) return;
+    const died = server.exit;
+    await server.stop();
+    if (died) {
+      dump(server, "after all tests");
+      assert.fail(`agentd ${server.describeExit()} while the tests were running`);
+    }
+  });
+  return fixture;
+}
+
+async function dumpPage(page, problems) {
+  const seen = await page
+    .evaluate(() => `status: ${document.querySelector("#status")?.textContent} ${document.querySelector("#status-detail")?.textContent}\n${document.querySelector("main")?.innerText}`)
+    .catch((err) => `(page unreadable: ${err.message})`);
+  process.stderr.write(`----- the page -----\n${seen}\n${problems.join("\n")}\n----- end of the page -----\n`);
+}
+
+function dump(server, title) {
+  if (!server) return;
+  process.stderr.write(`\n----- agentd output, test failed: ${title} -----\n${server.log()}\n----- end of agentd output -----\n`);
+}
+
+// ---------------------------------------------------------------------------
+// Page steps
+
+/**
+ * Opens the chat page on a new thread, named in the URL as a link to a
+ * thread would name it, and returns the thread's id. (Tests share one
+ * browser profile, so without a hash the page would reopen the thread the
+ * previous test left in localStorage.)
+ */
+export async function openFreshPage(page, baseUrl) {
+  const threadId = randomUUID();
+  const res = await page.goto(`${baseUrl}/#thread=${threadId}`);
+  assertChatPage(res);
+  await waitIdle(page);
+  assert.equal(await threadIdOf(page), threadId);
+  return threadId;
+}
+
+/** Fails unless a navigation got the chat page. */
+export function assertChatPage(res) {
+  assert.match(
+    res.headers()["content-type"] ?? "",
+    /^text\/html/,
+    `GET / did not serve the chat page (HTTP ${res.status()}); is webui.Handler() set as httpapi.Config.UI?`,
+  );
+}
+
+export async function threadIdOf(page) {
+  return page.evaluate(() => decodeURIComponent(location.hash.replace(/^#thread=/, "")));
+}
+
+/** Types a message into the composer and sends it with Enter. */
+export async function send(page, text) {
+  await page.fill("#composer-input", text);
+  await page.press("#composer-input", "Enter");
+}
+
+/** Waits until no run is on screen and the page accepts a message again. */
+export async function waitIdle(page, timeout = UI_TIMEOUT_MS) {
+  await page.waitForFunction(() => !document.querySelector("#send").disabled, null, { timeout });
+}
+
+/** Waits until the page says its last run finished, and returns to idle. */
+export async function waitFinished(page, timeout = UI_TIMEOUT_MS) {
+  await waitIdle(page, timeout);
+  const status = await page.textContent("#status");
+  assert.equal(status, "finished", `run status; detail: ${await page.textContent("#status-detail")}`);
+}
+
+/** The texts of the chat's bubbles, as [role, text] pairs. */
+export async function bubbles(page) {
+  return page.$$eval("#messages > li.msg", (items) =>
+    items.map((li) => [li.dataset.role || "error", li.querySelector(".text").textContent]),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// The server's side of the story
+
+export async function getThread(baseUrl, threadId) {
+  const res = await fetch(`${baseUrl}/threads/${encodeURIComponent(threadId)}`, { signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  assert.equal(res.status, 200, `GET /threads/${threadId}: ${text}`);
+  return JSON.parse(text);
+}
+
+/** Runs the default agent once from outside the page, reading the stream to its end. */
+export async function runFromOutside(baseUrl, input) {
+  const res = await fetch(baseUrl + "/", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    body: JSON.stringify({ tools: [], context: [], forwardedProps: {}, ...input }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, `POST /: ${text}`);
+  assert.match(text, /"type":"RUN_FINISHED"/, `the outside run did not finish: ${text}`);
+  return text;
+}

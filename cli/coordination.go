@@ -16,6 +16,7 @@ import (
 // coordination is what instances share besides the store.
 type coordination struct {
 	events  coord.EventLog    // nil on a single instance with SQLite
+	signals coord.Signals     // stop runs on other instances; nil with SQLite
 	limiter admission.Limiter // nil when rate limiting is off
 	sweep   func(ctx context.Context, now time.Time) (int64, error)
 	closers []io.Closer
@@ -28,10 +29,11 @@ func (c *coordination) Close() {
 }
 
 // openCoordination picks the shared event log and rate limiter:
-//   - --redis: event logs as Redis Streams, a GCRA limiter shared by all
-//     instances (per instance while Redis is unreachable);
-//   - PostgreSQL store without Redis: event logs in PostgreSQL with
-//     LISTEN/NOTIFY, rate limits per instance;
+//   - --redis: event logs as Redis Streams, run signals (cancel,
+//     interrupt) on Pub/Sub, a GCRA limiter shared by all instances (per
+//     instance while Redis is unreachable);
+//   - PostgreSQL store without Redis: event logs and run signals in
+//     PostgreSQL with LISTEN/NOTIFY, rate limits per instance;
 //   - SQLite: this instance's memory, rate limits per instance.
 func openCoordination(ctx context.Context, c *serveConfig, embedded bool, log *slog.Logger) (*coordination, error) {
 	co := &coordination{}
@@ -46,7 +48,7 @@ func openCoordination(ctx context.Context, c *serveConfig, embedded bool, log *s
 		if err != nil {
 			return nil, fmt.Errorf("--redis %s: %w", redact(c.Redis), err)
 		}
-		co.events = rc
+		co.events, co.signals = rc, rc
 		co.closers = append(co.closers, rc)
 		if local != nil {
 			co.limiter = &admission.Fallback{Shared: rediscoord.NewLimiter(rc, c.Rate, c.RateBurst), Local: local, Logger: log}
@@ -56,7 +58,7 @@ func openCoordination(ctx context.Context, c *serveConfig, embedded bool, log *s
 		if err != nil {
 			return nil, fmt.Errorf("event log in %s: %w", redact(c.Store), err)
 		}
-		co.events, co.sweep = el, el.Sweep
+		co.events, co.signals, co.sweep = el, el, el.Sweep
 		co.closers = append(co.closers, el)
 	}
 	return co, nil

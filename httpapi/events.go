@@ -51,10 +51,12 @@ func (s *Server) runGone(r *http.Request, id string) error {
 		id, rec.Status, rec.ThreadID)
 }
 
-// handleRunCancel serves POST /runs/{id}/cancel.
+// handleRunCancel serves POST /runs/{id}/cancel: 202 once the run, on
+// this instance or another, is being stopped; 404 for an unknown run, 409
+// for one that already ended.
 func (s *Server) handleRunCancel(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if err := s.cfg.Runs.Cancel(id); err != nil {
+	if err := s.cfg.Runs.Cancel(r.Context(), id); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -85,6 +85,14 @@ func (l *Log) Next(ctx context.Context, after int, wait time.Duration) ([][]byte
 	return frames, closed && len(frames) == 0, nil
 }
 
+// complete reports whether the last event (RUN_FINISHED or RUN_ERROR) is
+// in: the run's end is recorded, though its goroutine may not have exited.
+func (l *Log) complete() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
 // Bytes is the size of the encoded events so far.
 func (l *Log) Bytes() int64 {
 	l.mu.Lock()

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/coord"
 	"github.com/agentd/agentd/llm"
@@ -47,6 +46,10 @@ type Config struct {
 	Events coord.EventLog
 	// EventBatch is how long the copy waits to gather events (0: 50ms).
 	EventBatch time.Duration
+	// Signals, when set, reaches the runs of the other instances: Cancel
+	// and the interrupt policy then stop a run wherever it executes, and
+	// the manager listens for the signals of the others.
+	Signals coord.Signals
 }
 
 // Double-send policies.
@@ -94,8 +97,11 @@ type Manager struct {
 	runs     map[string]*Run // running and recently finished
 	draining bool
 	active   sync.WaitGroup
-	expiry   []retained // finished runs in order of expiry
-	kept     int64      // bytes of the finished runs' logs still kept
+	expiry   []retained           // finished runs in order of expiry
+	kept     int64                // bytes of the finished runs' logs still kept
+	early    map[string]time.Time // cancels heard before their run was tracked, until when kept
+
+	listening sync.WaitGroup
 }
 
 type retained struct {
@@ -104,14 +110,16 @@ type retained struct {
 	bytes int64
 }
 
-// New returns a Manager. It fails if two agents share a name or an agent
-// is invalid.
+// New returns a Manager; with Config.Signals it listens for the other
+// instances' signals until Drain ends. It fails if two agents share a name
+// or an agent is invalid.
 func New(cfg Config) (*Manager, error) {
 	cfg.defaults()
 	if cfg.DoubleSend != DoubleSendReject && cfg.DoubleSend != DoubleSendInterrupt {
 		return nil, errors.New("runs: double-send policy must be reject or interrupt, not " + cfg.DoubleSend)
 	}
-	m := &Manager{cfg: cfg, metrics: newMetrics(cfg.Registerer), agents: map[string]*agent.Agent{}, runs: map[string]*Run{}}
+	m := &Manager{cfg: cfg, metrics: newMetrics(cfg.Registerer), agents: map[string]*agent.Agent{}, runs: map[string]*Run{},
+		early: map[string]time.Time{}}
 	for _, a := range cfg.Agents {
 		if err := a.Validate(); err != nil {
 			return nil, err
@@ -122,6 +130,9 @@ func New(cfg Config) (*Manager, error) {
 		m.agents[a.Name] = a
 	}
 	m.base, m.stop = context.WithCancel(context.Background())
+	if cfg.Signals != nil {
+		m.listening.Go(m.listen)
+	}
 	return m, nil
 }
 
@@ -169,17 +180,6 @@ func (m *Manager) running(threadID string) *Run {
 	return nil
 }
 
-// Cancel stops a run of this instance; it ends with RUN_ERROR code
-// "cancelled".
-func (m *Manager) Cancel(id string) error {
-	r, ok := m.Get(id)
-	if !ok {
-		return agentd.Errorf(agentd.CodeNotFound, "run %s is not running on this instance", id)
-	}
-	r.cancel(errCancelled)
-	return nil
-}
-
 // Active is the number of runs in progress.
 func (m *Manager) Active() int {
 	m.mu.Lock()
@@ -220,13 +220,18 @@ func (m *Manager) Drain(ctx context.Context) {
 		<-done
 	}
 	m.stop()
+	m.listening.Wait()
 }
 
 func (m *Manager) track(r *Run) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.expireLocked(time.Now())
+	now := time.Now()
+	m.expireLocked(now)
 	m.runs[r.ID] = r
+	if m.cancelledEarlyLocked(r.ID, now) {
+		r.cancel(errCancelled)
+	}
 }
 
 func (m *Manager) finished(r *Run) {

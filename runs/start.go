@@ -47,8 +47,8 @@ func (m *Manager) Start(ctx context.Context, req Request) (*Run, error) {
 	m.active.Add(1)
 	m.mu.Unlock()
 	r, err := m.begin(ctx, ag, req.Input)
-	if errors.Is(err, store.ErrThreadBusy) && m.cfg.DoubleSend == DoubleSendInterrupt && m.interrupt(ctx, req.Input.ThreadID) {
-		r, err = m.begin(ctx, ag, req.Input)
+	if errors.Is(err, store.ErrThreadBusy) && m.cfg.DoubleSend == DoubleSendInterrupt {
+		r, err = m.takeOver(ctx, ag, req.Input, err)
 	}
 	if err != nil {
 		m.active.Done()
@@ -67,24 +67,6 @@ func (m *Manager) Start(ctx context.Context, req Request) (*Run, error) {
 	}
 	go r.execute()
 	return r, nil
-}
-
-// interrupt cancels this instance's run on the thread and waits until it
-// has freed the thread. It reports whether the thread may now be free.
-func (m *Manager) interrupt(ctx context.Context, threadID string) bool {
-	old := m.running(threadID)
-	if old == nil {
-		return false
-	}
-	old.cancel(errInterrupted)
-	select {
-	case <-old.Wait():
-		return true
-	case <-ctx.Done():
-		return false
-	case <-time.After(10 * time.Second):
-		return false
-	}
 }
 
 // refusal turns a failure to begin into what the client is told.

@@ -263,3 +263,92 @@ func TestCluster_PausedInstanceIsFenced(t *testing.T) {
 		t.Errorf("the fenced run claims to have finished: %s", s.last())
 	}
 }
+
+// cancelRun posts POST /runs/{id}/cancel to p and returns the status and
+// body.
+func cancelRun(t *testing.T, p *proc, runID string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(p.url+"/runs/"+runID+"/cancel", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return resp.StatusCode, b.String()
+}
+
+// testCancelAcrossInstances cancels, through instance 2, a run streaming
+// from instance 1.
+func testCancelAcrossInstances(t *testing.T, withRedis bool) {
+	c := newCluster(t, 2, withRedis, "--sim-tokens", "200") // 5s runs
+	s := postRun(t, c.procs[0], runBody("cx", "cxr", msg{ID: "cu", Role: "user", Content: "talk"}))
+	for len(s.data) < 3 && s.next() {
+	}
+	start := time.Now()
+	if code, body := cancelRun(t, c.procs[1], "cxr"); code != http.StatusAccepted {
+		t.Fatalf("cancel on instance 2: %d %s", code, body)
+	}
+	for s.next() {
+	}
+	if !strings.Contains(s.last(), `"RUN_ERROR"`) || !strings.Contains(s.last(), `"cancelled"`) {
+		t.Fatalf("instance 1's stream ended with %s, want RUN_ERROR cancelled", s.last())
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the run stopped %v after the cancel", took)
+	}
+	for i, p := range c.procs {
+		if code, body := cancelRun(t, p, "cxr"); code != http.StatusConflict || !strings.Contains(body, "already ended: cancelled") {
+			t.Errorf("second cancel on instance %d: %d %s, want 409 naming the status", i+1, code, body)
+		}
+		if code, body := cancelRun(t, p, "no-such-run"); code != http.StatusNotFound {
+			t.Errorf("cancel of an unknown run on instance %d: %d %s, want 404", i+1, code, body)
+		}
+	}
+	out := turn(t, c.procs[1], runBody("cx", "cxr2", msg{ID: "cu", Role: "user", Content: "talk"}))
+	if !strings.Contains(out, "RUN_FINISHED") {
+		t.Fatalf("the thread is not free after the cancel: %s", out)
+	}
+}
+
+func TestCluster_CancelOnAnotherInstance(t *testing.T) {
+	testCancelAcrossInstances(t, true)
+}
+
+func TestCluster_CancelOnAnotherInstancePostgresOnly(t *testing.T) {
+	testCancelAcrossInstances(t, false)
+}
+
+func testInterruptAcrossInstances(t *testing.T, withRedis bool) {
+	c := newCluster(t, 2, withRedis, "--double-send", "interrupt", "--sim-tps", "50", "--sim-tokens", "250") // 5s runs
+	first := postRun(t, c.procs[0], runBody("ix", "ix1", msg{ID: "iu1", Role: "user", Content: "first"}))
+	for len(first.data) < 3 && first.next() {
+	}
+	start := time.Now()
+	second := postRun(t, c.procs[1], runBody("ix", "ix2", msg{ID: "iu1", Role: "user", Content: "first"}, msg{ID: "iu2", Role: "user", Content: "second"}))
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the second run started %v after it was sent", took)
+	}
+	for first.next() {
+	}
+	if !strings.Contains(first.last(), `"RUN_ERROR"`) || !strings.Contains(first.last(), `"interrupted"`) {
+		t.Fatalf("the first run's stream ended with %s, want RUN_ERROR interrupted", first.last())
+	}
+	for second.next() {
+	}
+	if !strings.Contains(second.last(), `"RUN_FINISHED"`) {
+		t.Fatalf("the second run's stream ended with %s, want RUN_FINISHED", second.last())
+	}
+	got := storedThread(t, c.procs[0], "ix")
+	if len(got) != 3 || got[0].ID != "iu1" || got[1].ID != "iu2" || got[2].Role != "assistant" {
+		t.Fatalf("stored thread %+v: want both user messages and the second run's reply only", got)
+	}
+}
+
+func TestCluster_InterruptAcrossInstances(t *testing.T) {
+	testInterruptAcrossInstances(t, true)
+}
+
+func TestCluster_InterruptAcrossInstancesPostgresOnly(t *testing.T) {
+	testInterruptAcrossInstances(t, false)
+}

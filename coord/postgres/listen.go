@@ -10,14 +10,16 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// listener holds one connection LISTENing on the channel and wakes the
-// Reads waiting for the run named in each notification.
+// listener holds one connection LISTENing on both channels: it wakes the
+// Reads waiting for the run named in each event notification, and passes
+// each run signal to the Listen calls of this EventLog.
 type listener struct {
 	cfg *pgx.ConnConfig
 	log *slog.Logger
 
 	mu      sync.Mutex
 	waiters map[string]*waiters
+	signals signalSubs
 }
 
 // waiters are the Reads of one run waiting for its next write: ch is
@@ -27,8 +29,8 @@ type waiters struct {
 	n  int
 }
 
-func newListener(cfg *pgx.ConnConfig, log *slog.Logger) *listener {
-	return &listener{cfg: cfg, log: log, waiters: map[string]*waiters{}}
+func newListener(cfg *pgx.ConnConfig, log *slog.Logger, schema string) *listener {
+	return &listener{cfg: cfg, log: log, waiters: map[string]*waiters{}, signals: signalSubs{schema: schema}}
 }
 
 // wait returns a channel closed at the next notification for runID, and
@@ -79,9 +81,12 @@ func (l *listener) connect(ctx context.Context) (*pgx.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
-		closeConn(conn)
-		return nil, fmt.Errorf("listen: %w", err)
+	// Events last: the listener shows in pg_stat_activity with that query.
+	for _, ch := range []string{signalChannel, channel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
+			closeConn(conn)
+			return nil, fmt.Errorf("listen on %s: %w", ch, err)
+		}
 	}
 	return conn, nil
 }
@@ -122,12 +127,17 @@ func (l *listener) run(ctx context.Context, conn *pgx.Conn) {
 	}
 }
 
-// dispatch wakes the waiters of each notification until conn fails.
+// dispatch wakes the waiters of each event notification and passes on
+// each signal, until conn fails.
 func (l *listener) dispatch(ctx context.Context, conn *pgx.Conn) error {
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Channel == signalChannel {
+			l.signals.deliver(n.Payload)
+			continue
 		}
 		l.wake(n.Payload)
 	}

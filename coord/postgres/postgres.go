@@ -1,6 +1,7 @@
-// Package postgres implements coord.EventLog on PostgreSQL with pgx v5, for
-// deployments with no Redis: every instance shares run event logs through
-// the database, so a client can rejoin a run on any of them.
+// Package postgres implements coord.EventLog and coord.Signals on
+// PostgreSQL with pgx v5, for deployments with no Redis: every instance
+// shares run event logs through the database, so a client can rejoin a run
+// on any of them, and hears the signals that stop runs.
 //
 // A log is a run_logs row (sealed, last seq, expiry) and its run_events
 // rows. Append and Seal lock the run_logs row in a transaction, so the
@@ -8,9 +9,12 @@
 // agentd_run_events, payload the run id. Each EventLog keeps one
 // connection LISTENing on that channel and wakes the Reads waiting for
 // that run; Reads also poll (every 250 ms by default), since notifications
-// sent while the listener reconnects are lost. Expired logs stay until
-// Sweep deletes them. The tables live in the first schema of the
-// connection's search_path, migrated with goose at Open.
+// sent while the listener reconnects are lost. Run signals are pg_notify
+// on agentd_run_signals, tagged with the schema and received on the same
+// connection; nothing polls for them, so one sent during a reconnect is
+// lost. Expired logs stay until Sweep deletes them. The tables live in the
+// first schema of the connection's search_path, migrated with goose at
+// Open.
 package postgres
 
 import (
@@ -59,6 +63,7 @@ type EventLog struct {
 	listen *listener
 
 	stop      context.CancelFunc
+	closed    <-chan struct{} // closed by Close
 	stopped   sync.WaitGroup
 	closeOnce sync.Once
 }
@@ -103,14 +108,19 @@ func Open(ctx context.Context, url string, opts Options) (*EventLog, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open event log %s: %w", where, err)
 	}
-	l := newListener(cfg.ConnConfig.Copy(), opts.Logger)
+	var schema string
+	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open event log %s: current schema: %w", where, err)
+	}
+	l := newListener(cfg.ConnConfig.Copy(), opts.Logger, schema)
 	conn, err := l.connect(ctx)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open event log %s: %w", where, err)
 	}
 	lctx, stop := context.WithCancel(context.Background())
-	e := &EventLog{pool: pool, ttl: opts.TTL, poll: opts.PollInterval, now: opts.Now, listen: l, stop: stop}
+	e := &EventLog{pool: pool, ttl: opts.TTL, poll: opts.PollInterval, now: opts.Now, listen: l, stop: stop, closed: lctx.Done()}
 	e.stopped.Go(func() { l.run(lctx, conn) })
 	return e, nil
 }

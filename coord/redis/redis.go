@@ -1,4 +1,5 @@
-// Package redis implements coord.EventLog on Redis Streams, and a rate
+// Package redis implements coord.EventLog on Redis Streams, coord.Signals
+// on Pub/Sub (channel <prefix>run-signals, JSON payloads), and a rate
 // limiter shared by every instance, with go-redis v9.
 //
 // Each run's log is a stream whose entry ids are the frames' sequence

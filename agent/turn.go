@@ -26,8 +26,17 @@ func newTurn(id string, newID func() string, sink Sink) *turn {
 }
 
 func (t *turn) emit(ev agui.Event) error {
-	ev.Timestamp = agui.Now()
+	if !streamed(ev.Type) {
+		ev.Timestamp = agui.Now()
+	}
 	return t.sink.Emit(&ev)
+}
+
+// streamed reports the per-token events, which carry no timestamp (it is
+// optional): a run's log holds hundreds of them, and their start and end
+// events are stamped.
+func streamed(t agui.EventType) bool {
+	return t == agui.TextMessageContent || t == agui.ToolCallArgs
 }
 
 // add handles one delta from the provider.

@@ -28,7 +28,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, feed runs.Feed, 
 	rc := http.NewResponseController(w)
 	_ = rc.Flush()
 	for {
-		frames, done, err := feed.Next(r.Context(), after, s.cfg.Heartbeat)
+		frames, n, done, err := feed.Next(r.Context(), after, s.cfg.Heartbeat)
 		if err != nil || done {
 			if err != nil && r.Context().Err() == nil {
 				s.cfg.Logger.Warn("event feed failed", "err", err)
@@ -36,13 +36,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, feed runs.Feed, 
 			return
 		}
 		_ = rc.SetWriteDeadline(time.Now().Add(2 * s.cfg.Heartbeat))
-		for _, f := range frames {
-			if _, err := w.Write(f); err != nil {
-				return
-			}
+		if _, err := w.Write(frames); err != nil {
+			return
 		}
-		after += len(frames)
-		if len(frames) == 0 {
+		after += n
+		if n == 0 {
 			if _, err := w.Write(agui.Heartbeat); err != nil {
 				return
 			}

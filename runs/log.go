@@ -1,8 +1,8 @@
 package runs
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -11,40 +11,38 @@ import (
 
 // Feed is a run's events for one reader, from wherever they are kept.
 type Feed interface {
-	// Next returns the SSE frames after sequence number after, waiting up
-	// to wait for the first one. done reports that the run's log is
-	// complete and nothing follows the frames returned.
-	Next(ctx context.Context, after int, wait time.Duration) (frames [][]byte, done bool, err error)
+	// Next returns the SSE frames of the events after sequence number
+	// after, back to back, and how many there are, waiting up to wait for
+	// the first one. done reports that the run's log is complete and
+	// nothing follows the frames returned.
+	Next(ctx context.Context, after int, wait time.Duration) (frames []byte, n int, done bool, err error)
 }
 
 // Log is a run's event log in this instance's memory: every event, encoded
-// once as an SSE frame with its sequence number, in order. The run appends;
-// any number of readers tail it at their own pace, so a slow or vanished
-// client never slows the run, and a client that reconnects resumes after
-// the last id it saw.
+// once as JSON, in order, numbered from 1. The run appends; any number of
+// readers tail it at their own pace, so a slow or vanished client never
+// slows the run, and a client that reconnects resumes after the last id it
+// saw. The events sit back to back in one buffer, framed only when read:
+// a log is most of what a streaming run holds in memory.
 type Log struct {
 	mu     sync.Mutex
-	bytes  int64
-	frames [][]byte
+	buf    []byte  // the events' JSON, back to back; bytes once written never change
+	ends   []int32 // ends[i] is where event i+1 ends in buf
 	closed bool
 	wake   chan struct{} // closed and replaced on every append
 }
 
 func newLog() *Log { return &Log{wake: make(chan struct{})} }
 
-// append encodes ev with the next sequence number. Only the run's own
-// goroutine appends, so the number is known before taking the lock.
+// append encodes ev as the next event.
 func (l *Log) append(ev *agui.Event, last bool) error {
-	l.mu.Lock()
-	seq := int64(len(l.frames)) + 1
-	l.mu.Unlock()
-	frame, err := agui.AppendFrame(nil, seq, ev)
+	body, err := json.Marshal(ev)
 	if err != nil {
 		return err
 	}
 	l.mu.Lock()
-	l.frames = append(l.frames, frame)
-	l.bytes += int64(len(frame))
+	l.buf = append(l.buf, body...)
+	l.ends = append(l.ends, int32(len(l.buf)))
 	l.closed = l.closed || last
 	close(l.wake)
 	l.wake = make(chan struct{})
@@ -52,37 +50,51 @@ func (l *Log) append(ev *agui.Event, last bool) error {
 	return nil
 }
 
-// since returns the frames after sequence number after, whether the log is
-// complete, and a channel closed when more arrives.
-func (l *Log) since(after int) (frames [][]byte, closed bool, wake <-chan struct{}) {
+// events returns the JSON of the events after sequence number after (as
+// views of the buffer, which stay valid), whether the log is complete, and
+// a channel closed when more arrives.
+func (l *Log) events(after int) (evs [][]byte, closed bool, wake <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if after < 0 {
-		after = 0
+	for i := max(after, 0); i < len(l.ends); i++ {
+		evs = append(evs, l.buf[l.start(i):l.ends[i]:l.ends[i]])
 	}
-	if after < len(l.frames) {
-		frames = l.frames[after:len(l.frames):len(l.frames)]
+	return evs, l.closed, l.wake
+}
+
+func (l *Log) start(i int) int32 {
+	if i == 0 {
+		return 0
 	}
-	return frames, l.closed, l.wake
+	return l.ends[i-1]
+}
+
+// frames returns the SSE frames after sequence number after.
+func (l *Log) frames(after int) (out []byte, n int, closed bool, wake <-chan struct{}) {
+	evs, closed, wake := l.events(after)
+	for i, ev := range evs {
+		out = agui.AppendRawFrame(out, int64(max(after, 0)+i+1), ev)
+	}
+	return out, len(evs), closed, wake
 }
 
 // Next implements Feed.
-func (l *Log) Next(ctx context.Context, after int, wait time.Duration) ([][]byte, bool, error) {
-	frames, closed, wake := l.since(after)
-	if len(frames) > 0 || closed {
-		return frames, closed && len(frames) == 0, nil
+func (l *Log) Next(ctx context.Context, after int, wait time.Duration) ([]byte, int, bool, error) {
+	out, n, closed, wake := l.frames(after)
+	if n > 0 || closed {
+		return out, n, closed && n == 0, nil
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return nil, false, ctx.Err()
+		return nil, 0, false, ctx.Err()
 	case <-t.C:
-		return nil, false, nil
+		return nil, 0, false, nil
 	case <-wake:
 	}
-	frames, closed, _ = l.since(after)
-	return frames, closed && len(frames) == 0, nil
+	out, n, closed, _ = l.frames(after)
+	return out, n, closed && n == 0, nil
 }
 
 // complete reports whether the last event (RUN_FINISHED or RUN_ERROR) is
@@ -93,24 +105,16 @@ func (l *Log) complete() bool {
 	return l.closed
 }
 
-// Bytes is the size of the encoded events so far.
+// Bytes is the memory the log holds.
 func (l *Log) Bytes() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.bytes
+	return int64(cap(l.buf) + 4*cap(l.ends))
 }
 
 // Len is the number of events so far.
 func (l *Log) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.frames)
-}
-
-// eventJSON is the event inside an SSE frame built by agui.AppendFrame.
-func eventJSON(frame []byte) []byte {
-	if i := bytes.Index(frame, []byte("data: ")); i >= 0 {
-		frame = frame[i+len("data: "):]
-	}
-	return bytes.TrimRight(frame, "\n")
+	return len(l.ends)
 }

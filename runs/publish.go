@@ -22,7 +22,7 @@ func (r *Run) publish(events coord.EventLog, every time.Duration) {
 	}
 	sent, failures := 0, 0
 	for {
-		frames, closed, wake := r.Log.since(sent)
+		frames, closed, wake := r.Log.events(sent)
 		if len(frames) == 0 && !closed {
 			<-wake
 			time.Sleep(every) // gather a batch; the run goes on meanwhile
@@ -30,7 +30,7 @@ func (r *Run) publish(events coord.EventLog, every time.Duration) {
 		}
 		batch := make([]coord.Frame, len(frames))
 		for i, f := range frames {
-			batch[i] = coord.Frame{Seq: int64(sent + i + 1), Data: eventJSON(f)}
+			batch[i] = coord.Frame{Seq: int64(sent + i + 1), Data: f}
 		}
 		err := r.appendShared(ctx, events, batch, closed)
 		switch {
@@ -75,7 +75,7 @@ type sharedFeed struct {
 }
 
 // Next implements Feed.
-func (f *sharedFeed) Next(ctx context.Context, after int, wait time.Duration) ([][]byte, bool, error) {
+func (f *sharedFeed) Next(ctx context.Context, after int, wait time.Duration) ([]byte, int, bool, error) {
 	var frames []coord.Frame
 	done := false
 	if !f.used && after == f.firstAfter {
@@ -86,12 +86,12 @@ func (f *sharedFeed) Next(ctx context.Context, after int, wait time.Duration) ([
 		var err error
 		frames, done, err = f.events.Read(ctx, f.runID, int64(after), wait)
 		if err != nil {
-			return nil, false, err
+			return nil, 0, false, err
 		}
 	}
-	out := make([][]byte, 0, len(frames))
+	var out []byte
 	for _, fr := range frames {
-		out = append(out, agui.AppendRawFrame(make([]byte, 0, len(fr.Data)+32), fr.Seq, fr.Data))
+		out = agui.AppendRawFrame(out, fr.Seq, fr.Data)
 	}
-	return out, done && len(out) == 0, nil
+	return out, len(frames), done && len(frames) == 0, nil
 }

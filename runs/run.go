@@ -57,8 +57,8 @@ func (r *Run) Done() bool {
 func (r *Run) Wait() <-chan struct{} { return r.done }
 
 func (r *Run) emit(ev *agui.Event) {
-	if ev.Timestamp == 0 {
-		ev.Timestamp = agui.Now()
+	if ev.Timestamp == 0 && ev.Type != agui.TextMessageContent && ev.Type != agui.ToolCallArgs {
+		ev.Timestamp = agui.Now() // per-token events go without: see agent's turn
 	}
 	last := ev.Type == agui.RunFinished || ev.Type == agui.RunError
 	if !r.output && (ev.Type == agui.TextMessageContent || ev.Type == agui.ToolCallStart) {

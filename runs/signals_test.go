@@ -106,11 +106,11 @@ func ended(t *testing.T, r *runs.Run, d time.Duration) agui.Event {
 	case <-time.After(d):
 		t.Fatalf("run %s still going after %v", r.ID, d)
 	}
-	frames, _, err := r.Log.Next(t.Context(), r.Log.Len()-1, 0)
-	if err != nil || len(frames) != 1 {
-		t.Fatalf("last event of run %s: %d frames, %v", r.ID, len(frames), err)
+	frames, n, _, err := r.Log.Next(t.Context(), r.Log.Len()-1, 0)
+	if err != nil || n != 1 {
+		t.Fatalf("last event of run %s: %d frames, %v", r.ID, n, err)
 	}
-	_, data, _ := bytes.Cut(frames[0], []byte("data: "))
+	_, data, _ := bytes.Cut(frames, []byte("data: "))
 	var ev agui.Event
 	if err := json.Unmarshal(bytes.TrimSpace(data), &ev); err != nil {
 		t.Fatalf("last event of run %s: %v", r.ID, err)

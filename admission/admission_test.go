@@ -80,3 +80,27 @@ func TestLocal_ForgetsIdleCallers(t *testing.T) {
 		t.Fatalf("%d buckets kept, want only the active caller's", n)
 	}
 }
+
+func TestPressure_RefusesOnlySustainedLateness(t *testing.T) {
+	t.Parallel()
+	p := &Pressure{max: 100 * time.Millisecond}
+	b := NewBudget(10, time.Second).WithPressure(p)
+	p.observe(500 * time.Millisecond) // one long pause: the average moves an eighth
+	if b.Overloaded() {
+		t.Fatalf("one pause (lag %v) refused runs", p.Lag())
+	}
+	for i := 0; i < 20; i++ {
+		p.observe(300 * time.Millisecond)
+	}
+	_, err := b.Acquire(context.Background())
+	var e *agentd.Error
+	if !errors.As(err, &e) || e.Code != agentd.CodeOverloaded || e.RetryAfter <= 0 {
+		t.Fatalf("sustained lateness %v: %v", p.Lag(), err)
+	}
+	for i := 0; i < 40; i++ {
+		p.observe(0)
+	}
+	if _, err := b.Acquire(context.Background()); err != nil {
+		t.Fatalf("after recovery (lag %v): %v", p.Lag(), err)
+	}
+}

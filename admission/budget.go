@@ -10,8 +10,16 @@ import (
 // Budget caps the runs in flight on this instance. A caller waits at most
 // the configured bound for a slot, then is told to retry.
 type Budget struct {
-	slots chan struct{}
-	wait  time.Duration
+	slots    chan struct{}
+	wait     time.Duration
+	pressure *Pressure // nil: slots are the only limit
+}
+
+// WithPressure makes the budget refuse new runs while p says the instance
+// is overloaded, whatever slots are free.
+func (b *Budget) WithPressure(p *Pressure) *Budget {
+	b.pressure = p
+	return b
 }
 
 // NewBudget returns a budget of max concurrent runs with a bounded wait.
@@ -26,6 +34,10 @@ func NewBudget(max int, wait time.Duration) *Budget {
 // ends first). It returns a release func, or an overloaded error with a
 // Retry-After hint.
 func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
+	if b.pressure.Overloaded() {
+		return nil, &agentd.Error{Code: agentd.CodeOverloaded, RetryAfter: 2 * time.Second,
+			Message: "the server is overloaded (its scheduler runs late); retry shortly"}
+	}
 	select {
 	case b.slots <- struct{}{}:
 		return b.release, nil
@@ -61,3 +73,6 @@ func (b *Budget) Cap() int { return cap(b.slots) }
 
 // Exhausted reports whether no slot is free.
 func (b *Budget) Exhausted() bool { return len(b.slots) >= cap(b.slots) }
+
+// Overloaded reports whether the instance refuses runs for CPU pressure.
+func (b *Budget) Overloaded() bool { return b.pressure.Overloaded() }

@@ -39,6 +39,7 @@ type serveConfig struct {
 	ModelAttempts    int
 	ModelConcurrency int
 
+	MaxLag         time.Duration
 	MaxRuns        int
 	QueueWait      time.Duration
 	Rate           float64
@@ -89,6 +90,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.DurationVar(&c.Idle, "idle-timeout", 30*time.Second, "limit on a gap between model tokens")
 	fs.IntVar(&c.ModelAttempts, "model-attempts", 3, "tries of a model call on 429/5xx, with backoff and jitter, within the run's deadline")
 	fs.IntVar(&c.ModelConcurrency, "model-concurrency", 512, "concurrent calls per model provider")
+	fs.DurationVar(&c.MaxLag, "max-sched-lag", 500*time.Millisecond, "refuse new runs (503) while the Go scheduler runs this late on average (CPU saturated); 0 disables")
 	fs.IntVar(&c.MaxRuns, "max-runs", defaultMaxRuns(), "concurrent runs on this instance (default sized for the memory limit)")
 	fs.DurationVar(&c.QueueWait, "queue-wait", 2*time.Second, "longest wait for a run slot before 503 + Retry-After")
 	fs.Float64Var(&c.Rate, "rate", 0, "runs per second per caller (API key, else client IP); 0 disables (behind a CopilotKit runtime all users may share one IP)")

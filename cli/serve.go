@@ -78,7 +78,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 		return err
 	}
 	api := httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, DefaultAgent: defaultAgent(agents),
-		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, Budget: admission.NewBudget(c.MaxRuns, c.QueueWait),
+		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, Budget: admission.NewBudget(c.MaxRuns, c.QueueWait).WithPressure(admission.WatchPressure(ctx, c.MaxLag)),
 		Limiter: co.limiter, TrustedProxies: proxies, Registerer: reg, Gatherer: reg, UI: webui.Handler()})
 	var ready http.Handler = api
 	handler.Store(&ready)

@@ -34,6 +34,10 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "draining"})
 		return
 	}
+	if b := s.cfg.Budget; b != nil && b.Overloaded() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "overloaded: the scheduler runs late"})
+		return
+	}
 	if b := s.cfg.Budget; b != nil && b.Exhausted() {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "run budget exhausted",
 			"runs": b.InUse(), "maxRuns": b.Cap()})

@@ -8,11 +8,13 @@ import (
 	"strings"
 )
 
-// Memory an instance needs besides its runs, and what one run may take
-// (its event log, SSE buffers, goroutines; measured well under this).
+// Memory an instance needs besides its runs, and what one run may take:
+// its event log, SSE and upstream buffers, goroutines, and the collector's
+// headroom (the ladder benchmark measured ~270 KiB of RSS per 400-token
+// stream before the log was compacted; docs/benchmarks.md).
 const (
 	baseMemory   = 64 << 20
-	perRunMemory = 128 << 10
+	perRunMemory = 256 << 10
 	maxRunsCap   = 10000
 )
 

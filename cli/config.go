@@ -82,7 +82,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 30*time.Second, "thread lease lifetime without renewal")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 25*time.Second, "on SIGTERM, how long in-flight runs may finish")
 	fs.DurationVar(&c.Rejoin, "rejoin-window", time.Minute, "how long a finished run's events stay available to rejoining clients")
-	fs.Int64Var(&c.RejoinMemory, "rejoin-memory", 64<<20, "bytes of finished runs' events kept in memory for rejoining (oldest dropped first)")
+	fs.Int64Var(&c.RejoinMemory, "rejoin-memory", 16<<20, "bytes of finished runs' events kept in memory for rejoining (oldest dropped first)")
 	fs.DurationVar(&c.ThreadTTL, "thread-ttl", 0, "delete threads idle this long; 0 keeps them forever")
 	fs.Int64Var(&c.MaxBody, "max-body", 8<<20, "largest request body in bytes")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", 15*time.Second, "gap between SSE keep-alive comments")

@@ -31,7 +31,7 @@ type Config struct {
 	// RunTimeout bounds a whole run.
 	RunTimeout time.Duration
 	// Retain keeps a finished run's log in memory for rejoining clients,
-	// within RetainBytes in all (oldest dropped first; 0: 64 MiB). With a
+	// within RetainBytes in all (oldest dropped first; 0: 16 MiB). With a
 	// shared event log, rejoining still works from there afterwards.
 	Retain      time.Duration
 	RetainBytes int64
@@ -69,7 +69,7 @@ func (c *Config) defaults() {
 		c.Retain = time.Minute
 	}
 	if c.RetainBytes <= 0 {
-		c.RetainBytes = 64 << 20
+		c.RetainBytes = 16 << 20
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

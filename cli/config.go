@@ -89,7 +89,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.DurationVar(&c.FirstToken, "first-token-timeout", time.Minute, "limit on the wait for a model's first token")
 	fs.DurationVar(&c.Idle, "idle-timeout", 30*time.Second, "limit on a gap between model tokens")
 	fs.IntVar(&c.ModelAttempts, "model-attempts", 3, "tries of a model call on 429/5xx, with backoff and jitter, within the run's deadline")
-	fs.IntVar(&c.ModelConcurrency, "model-concurrency", 512, "concurrent calls per model provider")
+	fs.IntVar(&c.ModelConcurrency, "model-concurrency", 0, "concurrent calls per model provider; 0: as many as --max-runs")
 	fs.DurationVar(&c.MaxLag, "max-sched-lag", 500*time.Millisecond, "refuse new runs (503) while the Go scheduler runs this late on average (CPU saturated); 0 disables")
 	fs.IntVar(&c.MaxRuns, "max-runs", defaultMaxRuns(), "concurrent runs on this instance (default sized for the memory limit)")
 	fs.DurationVar(&c.QueueWait, "queue-wait", 2*time.Second, "longest wait for a run slot before 503 + Retry-After")
@@ -115,6 +115,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	}
 	c.OpenAIKey = os.Getenv("OPENAI_API_KEY")
 	c.AnthropicKey = os.Getenv("ANTHROPIC_API_KEY")
+	if c.ModelConcurrency == 0 {
+		c.ModelConcurrency = c.MaxRuns // a lower cap would make admitted runs wait silently
+	}
 	return c, c.validate()
 }
 
@@ -132,8 +135,8 @@ func (c *serveConfig) validate() error {
 		return errors.New("serve: --heartbeat must be positive")
 	case c.FirstToken <= 0 || c.Idle <= 0:
 		return errors.New("serve: --first-token-timeout and --idle-timeout must be positive")
-	case c.ModelAttempts < 1 || c.ModelConcurrency < 1:
-		return errors.New("serve: --model-attempts and --model-concurrency must be at least 1")
+	case c.ModelAttempts < 1 || c.ModelConcurrency < 0:
+		return errors.New("serve: --model-attempts must be at least 1 and --model-concurrency at least 0")
 	case c.MaxRuns < 1:
 		return errors.New("serve: --max-runs must be at least 1")
 	case c.QueueWait < 0 || c.QueueWait > time.Minute:

@@ -18,6 +18,7 @@ var (
 	errRunTimeout  = errors.New("run_timeout")
 	errLeaseLost   = errors.New("lease_lost")
 	errInterrupted = errors.New("interrupted")
+	errEnded       = errors.New("the run has ended")
 )
 
 // classify turns the error that ended a run into its RUN_ERROR code, a

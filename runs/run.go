@@ -109,6 +109,9 @@ func (e *storeError) Unwrap() error { return e.err }
 func (r *Run) execute() {
 	defer r.m.active.Done()
 	defer close(r.done)
+	// Release the run's context from the manager's base context: a run that
+	// ended normally would otherwise stay among its children forever.
+	defer r.cancel(errEnded)
 	defer r.release()
 	defer r.m.metrics.inFlight.Dec()
 	ctx, cancel := context.WithTimeoutCause(r.ctx, r.m.cfg.RunTimeout, errRunTimeout)

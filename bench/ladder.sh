@@ -78,7 +78,7 @@ for users in $steps; do
   lg_cpu="$(awk -v a="$lg_cpu0" -v b="$CHILDREN_CPU" 'BEGIN{printf "%.1f", b - a}')"
   fake_cpu="$(($(cpu_ticks "$FAKELLM_PID") - fake_cpu0))"
   alive "$AGENTD_PID" && agentd_alive=true || agentd_alive=false
-  kill "$SAMPLER_PID" 2>/dev/null || true
+  signal TERM "$SAMPLER_PID"
   jq -n --argjson m "$machine" --argjson users "$users" --argjson idle "$idle_rss" \
     --argjson slots "${slots:-0}" --argjson alive "$agentd_alive" \
     --argjson peakInFlight "$(sampler_max "$out/$users.samples" 4)" \

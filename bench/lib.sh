@@ -16,15 +16,24 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/agentd-bench.XXXXXX")"
 STARTED_PIDS=()
 CLEANUP_CMDS=() # run after the processes are stopped, e.g. dropping a schema
 
+# ours succeeds when pid is still a child of this script: a PID that has
+# exited may have been reused by someone else's process, which must never
+# be signalled.
+ours() { [[ -n "$1" && "$(awk '{print $4}' "/proc/$1/stat" 2>/dev/null)" == "$$" ]]; }
+
+# signal sends a signal to a process this script started, if it still is one.
+signal() { # SIG pid
+  if ours "$2"; then kill "-$1" "$2" 2>/dev/null || true; fi
+}
+
 bench_cleanup() {
   local pid cmd
   for pid in "${STARTED_PIDS[@]:-}"; do
-    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true
+    signal TERM "$pid"
   done
   for pid in "${STARTED_PIDS[@]:-}"; do
-    [[ -n "$pid" ]] || continue
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do ours "$pid" || break; sleep 0.1; done
+    signal KILL "$pid"
   done
   for cmd in "${CLEANUP_CMDS[@]:-}"; do
     [[ -n "$cmd" ]] && { eval "$cmd" || echo "bench: cleanup failed: $cmd" >&2; }
@@ -74,7 +83,7 @@ wait_log_addr() { # file pid sed-expr
   for _ in $(seq 300); do
     addr="$(sed -n "$3" "$1" | head -n1)"
     [[ -n "$addr" ]] && { echo "$addr"; return 0; }
-    kill -0 "$2" 2>/dev/null || { cat "$1" >&2; die "process $2 exited during start-up"; }
+    alive "$2" || { cat "$1" >&2; die "process $2 exited during start-up"; }
     sleep 0.1
   done
   cat "$1" >&2
@@ -110,22 +119,38 @@ start_agentd() {
       log "agentd pid $AGENTD_PID ready on $AGENTD_URL"
       return 0
     fi
-    kill -0 "$AGENTD_PID" 2>/dev/null || { cat "$AGENTD_LOG" >&2; die "agentd exited during start-up"; }
+    alive "$AGENTD_PID" || { cat "$AGENTD_LOG" >&2; die "agentd exited during start-up"; }
     sleep 0.1
   done
   cat "$AGENTD_LOG" >&2
   die "agentd not ready after 30s"
 }
 
-# stop_pid stops one process this script started, by its PID, and waits.
+# stop_pid stops one process this script started, by its PID, and waits
+# (up to 30 s, then SIGKILL) until it is gone.
 stop_pid() { # pid
-  kill -TERM "$1" 2>/dev/null || return 0
-  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null || true
+  ours "$1" || return 0
+  kill -TERM "$1" 2>/dev/null || return 0 # ours, checked above
+  for _ in $(seq 300); do
+    wait_gone "$1" && return 0
+    sleep 0.1
+  done
+  signal KILL "$1"
+  wait "$1" 2>/dev/null || true
 }
 
-# alive fails when a process this script started has exited.
-alive() { kill -0 "$1" 2>/dev/null; }
+# wait_gone succeeds once the child pid has exited (and reaps it).
+wait_gone() {
+  if [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" == Z ]] || ! ours "$1"; then
+    wait "$1" 2>/dev/null || true
+    return 0
+  fi
+  return 1
+}
+
+# alive fails when a process this script started has exited (a zombie not
+# yet reaped counts as exited).
+alive() { ours "$1" && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 
 # rss_kib prints a process's resident set in KiB.
 rss_kib() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
@@ -169,7 +194,7 @@ results_dir() { # scenario
 start_sampler() { # base-url agentd-pid out-file interval-seconds [pprof-host:port]
   (
     t0=$SECONDS
-    while kill -0 "$2" 2>/dev/null; do
+    while alive "$2"; do
       live=0
       if [[ -n "${5:-}" ]]; then
         live="$(curl -fsS --max-time 20 "http://$5/debug/pprof/heap?gc=1&debug=1" 2>/dev/null |

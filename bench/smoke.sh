@@ -38,7 +38,7 @@ if [[ "$status" -ne 0 ]]; then
 fi
 
 # A clean SIGTERM must drain and exit 0.
-kill -TERM "$AGENTD_PID"
+signal TERM "$AGENTD_PID"
 drain=0
 wait "$AGENTD_PID" || drain=$?
 if [[ "$drain" -ne 0 ]]; then

@@ -54,7 +54,7 @@ log "soak: $total_users users arriving over $duration, about $users conversation
   --think 2s --think-jitter 0.5 --turn-timeout 60s --duration "$duration" --interval 10s \
   --pid "$AGENTD_PID" --out "$out/soak.json" --html "$out/soak.html" | tee "$out/soak.txt"
 alive "$AGENTD_PID" && agentd_alive=1 || agentd_alive=0
-kill "$SAMPLER_PID" 2>/dev/null || true
+signal TERM "$SAMPLER_PID"
 
 # Thirds of the window after warm-up: mean of the first and of the last.
 flat="$(awk -v w="$warmup" 'BEGIN { n = 0 }

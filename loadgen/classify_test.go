@@ -157,9 +157,14 @@ func TestTurn_Timings(t *testing.T) {
 	if res.Outcome != OutcomeOK {
 		t.Fatalf("outcome %s: %s", res.Outcome, res.Detail)
 	}
-	if !(res.Headers >= 20*time.Millisecond && res.FirstEvent >= res.Headers+20*time.Millisecond &&
-		res.FirstToken >= res.FirstEvent+20*time.Millisecond && res.Total >= res.FirstToken) {
-		t.Errorf("headers %s, first event %s, first token %s, total %s: want each step ≥ 20ms after the last",
+	// The server cannot send a step before its sleeps are over, so each is
+	// a lower bound from the start; gaps between two client-side readings
+	// may shrink when the first reading is late, so only the order is
+	// asserted between them.
+	if !(res.Headers >= 20*time.Millisecond && res.FirstEvent >= 40*time.Millisecond &&
+		res.FirstToken >= 60*time.Millisecond && res.Headers <= res.FirstEvent &&
+		res.FirstEvent <= res.FirstToken && res.FirstToken <= res.Total) {
+		t.Errorf("headers %s, first event %s, first token %s, total %s: want them in order, at least 20, 40 and 60 ms",
 			res.Headers, res.FirstEvent, res.FirstToken, res.Total)
 	}
 }

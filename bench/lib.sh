@@ -168,7 +168,9 @@ machine_json() {
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
   # With AGENTD_BIN built elsewhere, BENCH_COMMIT names what it was built from.
   local commit="${BENCH_COMMIT:-}" dirty=0
-  if [[ -z "$commit" ]]; then
+  if [[ -z "$commit" && -n "${AGENTD_BIN:-}" ]]; then
+    commit="unknown (AGENTD_BIN; set BENCH_COMMIT)"
+  elif [[ -z "$commit" ]]; then
     commit="$(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     dirty="$(git -C "$BENCH_ROOT" status --porcelain 2>/dev/null | grep -vc '^?? bench/' || true)"
   fi

@@ -24,8 +24,8 @@ const leaseExpiredCode = "lease_expired"
 // starting a run on one thread at once exactly one gets the lease, and the
 // reconciliation is written against the thread as it was loaded.
 func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, agentd.Thread, error) {
-	if p.RunID == "" || p.ThreadID == "" || p.Now.IsZero() || p.LeaseUntil.IsZero() {
-		return agentd.Run{}, agentd.Thread{}, errors.New("postgres: start run: run id, thread id, now and lease end are required")
+	if err := p.Validate(); err != nil {
+		return agentd.Run{}, agentd.Thread{}, fmt.Errorf("postgres: %w", err)
 	}
 	run := agentd.Run{
 		ID:         p.RunID,

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -94,17 +93,11 @@ func (s *Store) writeCheckpoint(ctx context.Context, tx *sql.Tx, p store.Checkpo
 // checkCheckpoint validates p and encodes its messages, before the write
 // lock is taken.
 func checkCheckpoint(p store.Checkpoint) ([]string, error) {
-	if p.State != nil && !json.Valid(p.State) {
-		return nil, errors.New("state is not valid JSON")
-	}
-	if f := p.Finish; f != nil && (f.Status == "" || !f.Status.Terminal()) {
-		return nil, fmt.Errorf("finish status %q is not a final status", f.Status)
+	if err := p.Validate(); err != nil {
+		return nil, err
 	}
 	bodies := make([]string, len(p.Append))
 	for i, m := range p.Append {
-		if m.ID == "" {
-			return nil, fmt.Errorf("message %d to append has no id", i)
-		}
 		b, err := encodeMessage(m.Message)
 		if err != nil {
 			return nil, err

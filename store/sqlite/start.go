@@ -18,8 +18,8 @@ const leaseExpiredCode = "lease_expired"
 // StartRun implements store.Store: the lease, the run, the thread's load
 // and the reconciliation are one transaction.
 func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, agentd.Thread, error) {
-	if p.RunID == "" || p.ThreadID == "" || p.Now.IsZero() || p.LeaseUntil.IsZero() {
-		return agentd.Run{}, agentd.Thread{}, errors.New("sqlite: start run: run id, thread id, now and lease end are required")
+	if err := p.Validate(); err != nil {
+		return agentd.Run{}, agentd.Thread{}, fmt.Errorf("sqlite: %w", err)
 	}
 	run := agentd.Run{
 		ID:         p.RunID,

@@ -75,6 +75,9 @@ func (m *Manager) refusal(in *agui.RunAgentInput, err error) error {
 	case errors.Is(err, store.ErrThreadBusy):
 		return &agentd.Error{Code: agentd.CodeConflict, Cause: err, RetryAfter: time.Second,
 			Message: "thread " + in.ThreadID + " already has a run in progress; wait for it to finish or cancel it"}
+	case errors.Is(err, store.ErrBusy):
+		return &agentd.Error{Code: agentd.CodeOverloaded, Cause: err, RetryAfter: time.Second,
+			Message: "the server is at capacity: its store is behind; retry shortly"}
 	case errors.Is(err, store.ErrRunExists):
 		return &agentd.Error{Code: agentd.CodeConflict, Cause: err, Message: "run id " + in.RunID + " was already used; send a new runId"}
 	}

@@ -26,6 +26,9 @@ var (
 	ErrFenced = errors.New("run lost its thread lease")
 	// ErrVersion: the thread changed since the version the writer read.
 	ErrVersion = errors.New("thread version changed")
+	// ErrBusy: the store is too far behind to take new work now; retry
+	// shortly. Only StartRun returns it, and it has then written nothing.
+	ErrBusy = errors.New("store is busy")
 )
 
 // Store keeps threads and runs durably. Every method is safe for

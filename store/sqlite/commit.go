@@ -22,7 +22,7 @@ func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 		return 0, fmt.Errorf("sqlite: commit run %s: %w", p.RunID, err)
 	}
 	var version int64
-	err = s.writeTx(ctx, "commit run "+p.RunID, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, "commit run "+p.RunID, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			holder       string
 			fence, count int64

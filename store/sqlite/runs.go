@@ -13,7 +13,7 @@ import (
 
 // RenewLease implements store.Store.
 func (s *Store) RenewLease(ctx context.Context, runID string, fence int64, until time.Time) error {
-	return s.writeTx(ctx, "renew lease of "+runID, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, "renew lease of "+runID, func(ctx context.Context, tx *sql.Tx) error {
 		var threadID string
 		err := tx.StmtContext(ctx, s.stmt.renewRun).QueryRowContext(ctx, ms(until), runID, fence).Scan(&threadID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -38,7 +38,7 @@ func (s *Store) RenewLease(ctx context.Context, runID string, fence int64, until
 // InterruptExpired implements store.Store.
 func (s *Store) InterruptExpired(ctx context.Context, now time.Time, code, message string) ([]agentd.Run, error) {
 	var runs []agentd.Run
-	err := s.writeTx(ctx, "interrupt expired runs", func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, "interrupt expired runs", func(ctx context.Context, tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `
 			UPDATE runs SET status = 'interrupted', finished_at = ?1, error_code = ?2, error_msg = ?3
 			WHERE status = 'running' AND lease_until < ?1

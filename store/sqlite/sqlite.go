@@ -27,6 +27,10 @@ type Options struct {
 	BusyTimeout time.Duration
 	// ReadConns is the size of the read pool (default 4).
 	ReadConns int
+	// ShedQueue is how many writes may wait for the writer before
+	// StartRun is refused with store.ErrBusy (default 1000). Writes of
+	// runs in progress are never refused: they would leave threads leased.
+	ShedQueue int
 	// Now is the clock for the times the store sets itself (a thread's
 	// updated_at on Commit and on a reconciling StartRun). Default
 	// time.Now.
@@ -37,9 +41,10 @@ type Options struct {
 type Store struct {
 	// write has exactly one connection, so this process never has two
 	// write transactions racing for SQLite's single writer lock (which
-	// would surface as SQLITE_BUSY). Callers queue in database/sql instead,
-	// bounded by their context.
+	// would surface as SQLITE_BUSY). w is its only user for writes: it
+	// queues callers and commits their work in groups.
 	write *sql.DB
+	w     *writer
 	// read serves GetThread, GetRun, ListThreads and Ping. In WAL mode
 	// readers see a consistent snapshot and never block the writer.
 	read *sql.DB
@@ -61,6 +66,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.ShedQueue <= 0 {
+		opts.ShedQueue = 1000
 	}
 
 	write, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout, false))
@@ -94,6 +102,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s := &Store{write: write, read: read, now: opts.Now}
 	if err := s.prepare(ctx); err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if s.w, err = newWriter(ctx, write, opts.ShedQueue); err != nil {
+		s.closeStmts()
 		write.Close()
 		read.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -142,8 +156,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the statements and both pools. In-flight calls fail
-// afterwards.
+// Close writes what is queued, then closes the statements and both pools.
+// Later calls fail.
 func (s *Store) Close() error {
-	return errors.Join(s.closeStmts(), s.read.Close(), s.write.Close())
+	return errors.Join(s.w.close(), s.closeStmts(), s.read.Close(), s.write.Close())
 }

@@ -31,7 +31,9 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 		StartedAt:  fromMS(ms(p.Now)),
 	}
 	var thread agentd.Thread
-	err := s.writeTx(ctx, "start run "+p.RunID, func(tx *sql.Tx) error {
+	// Starting work is shed while the writer is behind: a run refused now
+	// is a fast 503, a run admitted into a long queue is a slow failure.
+	err := s.w.do(ctx, "start run "+p.RunID, true, func(ctx context.Context, tx *sql.Tx) error {
 		var exists int
 		err := tx.StmtContext(ctx, s.stmt.runExists).QueryRowContext(ctx, p.RunID).Scan(&exists)
 		if err == nil {

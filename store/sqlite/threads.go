@@ -16,7 +16,7 @@ import (
 // one transaction, so they belong to the same version.
 func (s *Store) GetThread(ctx context.Context, id string) (agentd.Thread, error) {
 	var t agentd.Thread
-	err := s.readTx(ctx, "get thread "+id, func(tx *sql.Tx) error {
+	err := s.readTx(ctx, "get thread "+id, func(ctx context.Context, tx *sql.Tx) error {
 		t = agentd.Thread{ID: id}
 		count, err := scanThread(tx.StmtContext(ctx, s.stmt.readThread).QueryRowContext(ctx, id), &t)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -133,7 +133,7 @@ func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.Thr
 // DeleteThread implements store.Store. Messages and runs go with the
 // thread (ON DELETE CASCADE).
 func (s *Store) DeleteThread(ctx context.Context, id string) error {
-	return s.writeTx(ctx, "delete thread "+id, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, "delete thread "+id, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM threads WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -159,7 +159,7 @@ func (s *Store) DeleteIdleThreads(ctx context.Context, before time.Time) (int, e
 	total := 0
 	for {
 		var n int64
-		err := s.writeTx(ctx, "delete idle threads", func(tx *sql.Tx) error {
+		err := s.writeTx(ctx, "delete idle threads", func(ctx context.Context, tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, `
 				DELETE FROM threads WHERE id IN (
 					SELECT t.id FROM threads t

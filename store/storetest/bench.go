@@ -23,10 +23,11 @@ func BenchTurn(b *testing.B, s store.Store) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "turns/s")
 }
 
-// BenchTurnParallel is BenchTurn with turns from GOMAXPROCS goroutines at
-// once, each on its own thread.
+// BenchTurnParallel is BenchTurn with turns from 64×GOMAXPROCS goroutines
+// at once, each on its own thread: a server with many runs in flight.
 func BenchTurnParallel(b *testing.B, s store.Store) {
 	var n atomic.Int64
+	b.SetParallelism(64)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			turn(b, s, n.Add(1))

@@ -14,7 +14,8 @@
 # forced GC through --pprof-addr; one forced GC per 10 s is a small cost).
 # Knobs (environment): LADDER_STEPS, LADDER_RAMP_S (20), LADDER_STEADY_S
 # (90), LADDER_THINK (2s), LADDER_TTFT (750ms), LADDER_TPS (20),
-# LADDER_TOKENS (400), LADDER_JITTER (0.33), LADDER_GOMEMLIMIT (450MiB),
+# LADDER_TOKENS (400), LADDER_TOKENS_JITTER (0.5: each reply 200–600 tokens,
+# so turns of 10–30 s), LADDER_JITTER (0.33), LADDER_GOMEMLIMIT (450MiB),
 # LADDER_MODEL_CONCURRENCY (10000), LADDER_TURN_TIMEOUT (90s), LADDER_OUT
 # (results subdirectory, default ladder),
 # LADDER_EXTRA_SERVE_FLAGS (appended to `agentd serve`), LADDER_PPROF
@@ -31,6 +32,7 @@ think="${LADDER_THINK:-2s}"
 ttft="${LADDER_TTFT:-750ms}"
 tps="${LADDER_TPS:-20}"
 tokens="${LADDER_TOKENS:-400}"
+tokens_jitter="${LADDER_TOKENS_JITTER:-0.5}"
 jitter="${LADDER_JITTER:-0.33}"
 memlimit="${LADDER_GOMEMLIMIT:-450MiB}"
 model_conc="${LADDER_MODEL_CONCURRENCY:-10000}"
@@ -49,7 +51,7 @@ for users in $steps; do
   wait_quiet
   log "=== step: $users users (ramp ${ramp}s, steady ${steady}s) load: $(cut -d' ' -f1-3 /proc/loadavg)"
   machine="$(machine_json)"
-  start_fakellm --ttft "$ttft" --tps "$tps" --tokens "$tokens" --jitter "$jitter" --tools never
+  start_fakellm --ttft "$ttft" --tps "$tps" --tokens "$tokens" --tokens-jitter "$tokens_jitter" --jitter "$jitter" --tools never
   pprof=0
   [[ "$pprof_steps" == *" $users "* ]] && pprof=1
   pprof_addr="127.0.0.1:$(free_port)"

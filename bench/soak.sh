@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Soak: steady load for a long time; RSS, Go heap and goroutines must stay
 # flat. One agentd (SQLite, GOMEMLIMIT=450MiB) in front of `agentd
-# fakellm` (10 s turns) for SOAK_DURATION. SOAK_USERS conversations are in
-# progress at any time: each virtual user holds one conversation of
-# SOAK_CONV_TURNS turns (2 s think time) and new users keep arriving for the
-# whole run, so conversations do not grow without bound (a run's cost
+# fakellm` (turns of 5–15 s, 10 s on average) for SOAK_DURATION.
+# SOAK_USERS conversations are in progress at any time: each virtual user
+# holds one conversation of SOAK_CONV_TURNS turns (2 s think time) and new
+# users keep arriving for the whole run, so conversations do not grow without bound (a run's cost
 # grows with its conversation's length). agentd is sampled every SOAK_SAMPLE_S seconds: RSS from
 # /proc; goroutines and runs in flight from /metrics; the live heap right
 # after a forced GC through --pprof-addr (the sample forces one GC each
@@ -44,7 +44,7 @@ out="$(results_dir soak)"
 build
 wait_quiet
 machine="$(machine_json)"
-start_fakellm --ttft 500ms --tps 20 --tokens 200 --jitter 0.2 --tools never
+start_fakellm --ttft 500ms --tps 20 --tokens 200 --tokens-jitter 0.5 --jitter 0.2 --tools never
 pprof_addr="127.0.0.1:$(free_port)"
 GOMEMLIMIT="$memlimit" start_agentd --store "sqlite://$WORK/soak.db" --model openai:fakellm \
   --openai-base-url "$FAKELLM_URL" --model-concurrency 10000 --pprof-addr "$pprof_addr"

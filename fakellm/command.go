@@ -26,6 +26,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&cfg.TokensPerSec, "tps", cfg.TokensPerSec, "tokens per second (0: unpaced)")
 	fs.IntVar(&cfg.ReplyTokens, "tokens", cfg.ReplyTokens, "reply length in tokens")
 	fs.Float64Var(&cfg.Jitter, "jitter", cfg.Jitter, "delay jitter as a fraction in [0,1]")
+	fs.Float64Var(&cfg.ReplyJitter, "tokens-jitter", cfg.ReplyJitter, "per-request reply length spread as a fraction in [0,1]: lengths are uniform in tokens×[1-j, 1+j]")
 	tools := fs.String("tools", string(cfg.Tools), "when to call a tool: cue (last user message names it), always, never")
 	fs.IntVar(&cfg.ArgChunks, "arg-chunks", defaultArgChunks, "chunks a tool call's arguments are split over")
 	fs.DurationVar(&cfg.RetryAfter, "retry-after", defaultRetryAfter, "Retry-After sent with a simulated 429")

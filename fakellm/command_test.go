@@ -38,7 +38,7 @@ func TestCommand_ServesUntilCancelled(t *testing.T) {
 	var out lockedBuffer
 	errc := make(chan error, 1)
 	go func() {
-		errc <- fakellm.Command(ctx, []string{"--addr", "127.0.0.1:0", "--ttft", "0s", "--tps", "0", "--tokens", "6", "--rate-hang", "0"}, &out, io.Discard)
+		errc <- fakellm.Command(ctx, []string{"--addr", "127.0.0.1:0", "--ttft", "0s", "--tps", "0", "--tokens", "6", "--tokens-jitter", "0", "--rate-hang", "0"}, &out, io.Discard)
 	}()
 	var url string
 	waitFor(t, func() bool {
@@ -84,6 +84,7 @@ func TestCommand_RejectsBadFlags(t *testing.T) {
 		{"--rate-429", "0.7", "--rate-500", "0.7"},
 		{"--tools", "sometimes"},
 		{"--jitter", "-1"},
+		{"--tokens-jitter", "1.5"},
 	} {
 		err := fakellm.Command(context.Background(), append([]string{"--addr", "127.0.0.1:0"}, args...), io.Discard, io.Discard)
 		if err == nil {
@@ -99,7 +100,7 @@ func TestConfig_Validate(t *testing.T) {
 		t.Fatalf("default config: %v", err)
 	}
 	bad := []fakellm.Config{
-		{TTFT: -1}, {TokensPerSec: -1}, {ReplyTokens: -1}, {Jitter: 1.5}, {ArgChunks: -2},
+		{TTFT: -1}, {TokensPerSec: -1}, {ReplyTokens: -1}, {Jitter: 1.5}, {ReplyJitter: -0.1}, {ReplyJitter: 1.01}, {ArgChunks: -2},
 		{Tools: "maybe"}, {Faults: fakellm.Faults{Hang: 1.2}}, {Faults: fakellm.Faults{Cut: 0.6, BadToolJSON: 0.6}},
 	}
 	for _, c := range bad {

@@ -37,6 +37,7 @@ type Config struct {
 	TokensPerSec float64       // 0 means as fast as possible
 	ReplyTokens  int           // tokens in a text reply; 0 means DefaultReplyTokens
 	Jitter       float64       // each delay is scaled by a factor drawn from [1-Jitter, 1+Jitter]
+	ReplyJitter  float64       // each reply's length is drawn from ReplyTokens×[1-ReplyJitter, 1+ReplyJitter], at least 1
 	Tools        ToolMode      // "" means ToolsOnCue
 	ArgChunks    int           // chunks a tool call's arguments are split over; 0 means 4
 	RetryAfter   time.Duration // Retry-After sent with a 429; 0 means 1s
@@ -74,6 +75,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("fakellm: reply tokens must not be negative, got %d", c.ReplyTokens)
 	case c.Jitter < 0 || c.Jitter > 1:
 		return fmt.Errorf("fakellm: jitter must be in [0, 1], got %g", c.Jitter)
+	case !(c.ReplyJitter >= 0 && c.ReplyJitter <= 1): // also rejects NaN
+		return fmt.Errorf("fakellm: reply tokens jitter must be in [0, 1], got %g", c.ReplyJitter)
 	case c.ArgChunks < 0:
 		return fmt.Errorf("fakellm: arg chunks must not be negative, got %d", c.ArgChunks)
 	case c.RetryAfter < 0:

@@ -239,6 +239,7 @@ func TestBadRequests(t *testing.T) {
 		{"bad header", chatBody(true, "x"), map[string]string{fakellm.HeaderTTFT: "soon"}},
 		{"bad fault", chatBody(true, "x"), map[string]string{fakellm.HeaderFault: "explode"}},
 		{"bad jitter", chatBody(true, "x"), map[string]string{fakellm.HeaderJitter: "2"}},
+		{"bad tokens jitter", chatBody(true, "x"), map[string]string{fakellm.HeaderTokensJitter: "-0.5"}},
 	}
 	for _, c := range cases {
 		resp, err := post(context.Background(), t, url, c.body, c.headers)

@@ -10,13 +10,14 @@ import (
 // Request headers that override the configuration for one request, so a
 // test can shape each call without restarting the simulator.
 const (
-	HeaderTTFT       = "X-Fakellm-Ttft"        // duration, e.g. "250ms"
-	HeaderTPS        = "X-Fakellm-Tps"         // tokens per second, 0 = unpaced
-	HeaderTokens     = "X-Fakellm-Tokens"      // reply length in tokens
-	HeaderJitter     = "X-Fakellm-Jitter"      // in [0, 1]
-	HeaderTools      = "X-Fakellm-Tools"       // cue | always | never
-	HeaderFault      = "X-Fakellm-Fault"       // none | 429 | 500 | hang | cut | bad_tool_json
-	HeaderRetryAfter = "X-Fakellm-Retry-After" // duration sent with a 429
+	HeaderTTFT         = "X-Fakellm-Ttft"          // duration, e.g. "250ms"
+	HeaderTPS          = "X-Fakellm-Tps"           // tokens per second, 0 = unpaced
+	HeaderTokens       = "X-Fakellm-Tokens"        // reply length in tokens
+	HeaderJitter       = "X-Fakellm-Jitter"        // in [0, 1]
+	HeaderTokensJitter = "X-Fakellm-Tokens-Jitter" // reply length spread, in [0, 1]
+	HeaderTools        = "X-Fakellm-Tools"         // cue | always | never
+	HeaderFault        = "X-Fakellm-Fault"         // none | 429 | 500 | hang | cut | bad_tool_json
+	HeaderRetryAfter   = "X-Fakellm-Retry-After"   // duration sent with a 429
 )
 
 // applyOverrides returns cfg changed by the request's X-Fakellm-* headers
@@ -47,6 +48,7 @@ func applyOverrides(cfg Config, h http.Header) (Config, Fault, bool, error) {
 	dur(HeaderRetryAfter, &cfg.RetryAfter)
 	num(HeaderTPS, &cfg.TokensPerSec)
 	num(HeaderJitter, &cfg.Jitter)
+	num(HeaderTokensJitter, &cfg.ReplyJitter)
 	if v := h.Get(HeaderTokens); v != "" && err == nil {
 		if cfg.ReplyTokens, err = strconv.Atoi(v); err != nil {
 			err = fmt.Errorf("header %s: %v", HeaderTokens, err)

@@ -2,6 +2,7 @@ package fakellm
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -44,11 +45,22 @@ func newPlan(cfg Config, req *chatRequest, seq uint64, forced Fault, isForced bo
 		}
 		return p
 	}
-	p.tokens = cfg.ReplyTokens
+	p.tokens = replyLength(cfg.ReplyTokens, cfg.ReplyJitter, rng)
 	if m := req.maxTokens(); m > 0 && m < p.tokens {
 		p.tokens, p.finish = m, "length"
 	}
 	return p
+}
+
+// replyLength draws a length uniformly from n×[1-j, 1+j], at least 1. It
+// draws nothing when j is 0, so other decisions stay as they were.
+func replyLength(n int, j float64, rng *rand.Rand) int {
+	d := int(math.Round(float64(n) * j))
+	if d == 0 {
+		return n
+	}
+	lo := max(n-d, 1)
+	return lo + rng.IntN(n+d-lo+1)
 }
 
 // chooseTool returns the index of the tool to call, or -1.

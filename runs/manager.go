@@ -101,7 +101,7 @@ type Manager struct {
 	kept     int64                // bytes of the finished runs' logs still kept
 	early    map[string]time.Time // cancels heard before their run was tracked, until when kept
 
-	listening sync.WaitGroup
+	listening sync.WaitGroup // the lease renewer and the signal listener
 }
 
 type retained struct {
@@ -130,6 +130,7 @@ func New(cfg Config) (*Manager, error) {
 		m.agents[a.Name] = a
 	}
 	m.base, m.stop = context.WithCancel(context.Background())
+	m.listening.Go(m.renewLeases)
 	if cfg.Signals != nil {
 		m.listening.Go(m.listen)
 	}

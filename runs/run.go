@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentd/agentd"
@@ -34,6 +35,7 @@ type Run struct {
 	started   time.Time
 	output    bool              // the model has produced something
 	last      *store.Checkpoint // the last step, written by finish
+	renewing  atomic.Bool       // the agent runs: its lease must be kept
 }
 
 func newRun(m *Manager, ag *agent.Agent, rec agentd.Run, in *agui.RunAgentInput) *Run {
@@ -116,10 +118,10 @@ func (r *Run) execute() {
 	defer r.m.metrics.inFlight.Dec()
 	ctx, cancel := context.WithTimeoutCause(r.ctx, r.m.cfg.RunTimeout, errRunTimeout)
 	defer cancel()
-	stopRenew := r.renewLease(ctx)
 	started := time.Now()
+	r.renewing.Store(true) // the manager's renewer keeps the lease from here
 	out, err := r.agent.Run(ctx, r.input, r)
-	stopRenew()
+	r.renewing.Store(false) // finish frees the thread
 	if err != nil && ctx.Err() != nil {
 		err = context.Cause(ctx)
 	}
@@ -178,35 +180,4 @@ func (r *Run) finish(fin *store.Finish, last *store.Checkpoint) error {
 		return nil
 	}
 	return err
-}
-
-// renewLease keeps the thread's lease while the run lives; losing it
-// cancels the run, because another run now owns the thread.
-func (r *Run) renewLease(ctx context.Context) (stop func()) {
-	ttl := r.m.cfg.LeaseTTL
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				rctx, cancel := context.WithTimeout(ctx, ttl/3)
-				err := r.m.cfg.Store.RenewLease(rctx, r.ID, r.rec.Fence, time.Now().Add(ttl))
-				cancel()
-				if errors.Is(err, store.ErrFenced) {
-					r.cancel(errLeaseLost)
-					return
-				}
-				if err != nil {
-					r.m.cfg.Logger.Warn("lease renewal failed", "run", r.ID, "thread", r.ThreadID, "err", err)
-				}
-			}
-		}
-	}()
-	return func() { close(done) }
 }

@@ -46,8 +46,11 @@ type Store interface {
 	// holds the lease (ErrFenced) and the thread is at p.Version
 	// (ErrVersion). It returns the thread's new version.
 	Commit(ctx context.Context, p Checkpoint) (int64, error)
-	// RenewLease extends the lease of a running run (ErrFenced if lost).
-	RenewLease(ctx context.Context, runID string, fence int64, until time.Time) error
+	// RenewLeases extends, to until, the leases of the running runs listed
+	// (an instance renews all of its runs' leases at once). It returns the
+	// ids of those that no longer hold their lease (unknown, finished,
+	// fenced by a later run, thread deleted); the others are renewed.
+	RenewLeases(ctx context.Context, until time.Time, leases []Lease) (lost []string, err error)
 	// InterruptExpired marks running runs whose lease ended before now as
 	// interrupted with the given error code, frees their threads, and
 	// returns them.

@@ -157,8 +157,8 @@ func TestInstances_FencedAfterTakeover(t *testing.T) {
 			t.Fatalf("A's commit %s after the takeover: %v, want ErrFenced", name, err)
 		}
 	}
-	if err := a.RenewLease(ctx, ra.ID, ra.Fence, takeover.Add(time.Hour)); !errors.Is(err, store.ErrFenced) {
-		t.Fatalf("A's RenewLease after the takeover: %v, want ErrFenced", err)
+	if lost, err := a.RenewLeases(ctx, takeover.Add(time.Hour), []store.Lease{{RunID: ra.ID, Fence: ra.Fence}}); err != nil || len(lost) != 1 {
+		t.Fatalf("A's RenewLeases after the takeover: lost %q, err %v; want A's run lost", lost, err)
 	}
 
 	if _, err := b.Commit(ctx, store.Checkpoint{RunID: rb.ID, ThreadID: "t", Fence: rb.Fence, Version: thB.Version,

@@ -12,32 +12,45 @@ import (
 	"github.com/agentd/agentd/store"
 )
 
-// RenewLease implements store.Store. Like every write, it locks the
-// thread's row before the run's, so it cannot deadlock with them.
-func (s *Store) RenewLease(ctx context.Context, runID string, fence int64, until time.Time) error {
+// RenewLeases implements store.Store, in one transaction. Like every
+// write, it locks the threads' rows (in id order) before the runs', so it
+// cannot deadlock with the others.
+func (s *Store) RenewLeases(ctx context.Context, until time.Time, leases []store.Lease) ([]string, error) {
 	until = ts(until)
-	return s.inTx(ctx, "renew lease of "+runID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE threads SET lease_until = $3
-			WHERE id = (SELECT thread_id FROM runs WHERE id = $1)
-			  AND lease_run_id = $1 AND fence = $2`, runID, fence, until)
+	ids := make([]string, len(leases))
+	fences := make([]int64, len(leases))
+	for i, l := range leases {
+		ids[i], fences[i] = l.RunID, l.Fence
+	}
+	var renewed []string
+	err := s.inTx(ctx, "renew leases", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			SELECT 1 FROM threads WHERE id IN (SELECT thread_id FROM runs WHERE id = ANY($1))
+			ORDER BY id FOR UPDATE`, ids); err != nil {
+			return fmt.Errorf("lock threads: %w", err)
+		}
+		rows, err := tx.Query(ctx, `
+			WITH held AS (
+				SELECT r.id, r.thread_id, r.fence
+				FROM unnest($1::text[], $2::bigint[]) AS l(run_id, fence)
+				JOIN runs r ON r.id = l.run_id AND r.fence = l.fence AND r.status = 'running'
+			), renewed AS (
+				UPDATE threads t SET lease_until = $3 FROM held
+				WHERE t.id = held.thread_id AND t.lease_run_id = held.id AND t.fence = held.fence
+				RETURNING held.id
+			)
+			UPDATE runs SET lease_until = $3 WHERE id IN (SELECT id FROM renewed)
+			RETURNING id`, ids, fences, until)
 		if err != nil {
-			return fmt.Errorf("renew thread lease: %w", err)
+			return fmt.Errorf("renew: %w", err)
 		}
-		if tag.RowsAffected() == 0 {
-			return store.ErrFenced
-		}
-		tag, err = tx.Exec(ctx, `
-			UPDATE runs SET lease_until = $3
-			WHERE id = $1 AND fence = $2 AND status = 'running'`, runID, fence, until)
-		if err != nil {
-			return fmt.Errorf("renew run lease: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return store.ErrFenced // rolls back the thread's update too
-		}
-		return nil
+		renewed, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return store.Lost(leases, renewed), nil
 }
 
 // InterruptExpired implements store.Store. It locks the candidate threads

@@ -11,28 +11,33 @@ import (
 	"github.com/agentd/agentd/store"
 )
 
-// RenewLease implements store.Store.
-func (s *Store) RenewLease(ctx context.Context, runID string, fence int64, until time.Time) error {
-	return s.writeTx(ctx, "renew lease of "+runID, func(ctx context.Context, tx *sql.Tx) error {
-		var threadID string
-		err := tx.StmtContext(ctx, s.stmt.renewRun).QueryRowContext(ctx, ms(until), runID, fence).Scan(&threadID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrFenced
-		}
-		if err != nil {
-			return err
-		}
-		res, err := tx.StmtContext(ctx, s.stmt.renewThread).ExecContext(ctx, ms(until), threadID, runID, fence)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return store.ErrFenced // rolls back the runs update too
+// RenewLeases implements store.Store, in one transaction.
+func (s *Store) RenewLeases(ctx context.Context, until time.Time, leases []store.Lease) ([]string, error) {
+	var lost []string
+	err := s.writeTx(ctx, "renew leases", func(ctx context.Context, tx *sql.Tx) error {
+		lost = nil // in case the writer ever runs this twice
+		thread, run := tx.StmtContext(ctx, s.stmt.renewThread), tx.StmtContext(ctx, s.stmt.renewRun)
+		for _, l := range leases {
+			res, err := thread.ExecContext(ctx, ms(until), l.RunID, l.Fence)
+			if err != nil {
+				return fmt.Errorf("renew thread lease of %s: %w", l.RunID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				lost = append(lost, l.RunID)
+				continue
+			}
+			if _, err := run.ExecContext(ctx, ms(until), l.RunID); err != nil {
+				return fmt.Errorf("renew run lease of %s: %w", l.RunID, err)
+			}
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return lost, nil
 }
 
 // InterruptExpired implements store.Store.

@@ -82,13 +82,13 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&st.finishRun, s.write, `
 			UPDATE runs SET status = ?, finished_at = ?, error_code = ?, error_msg = ?
 			WHERE id = ?`},
-		{&st.renewRun, s.write, `
-			UPDATE runs SET lease_until = ?
-			WHERE id = ? AND fence = ? AND status = 'running'
-			RETURNING thread_id`},
+		// The thread's lease is renewed only while the run holds it
+		// (same run, same fence, still running); then the run's copy.
 		{&st.renewThread, s.write, `
-			UPDATE threads SET lease_until = ?
-			WHERE id = ? AND lease_run_id = ? AND fence = ?`},
+			UPDATE threads SET lease_until = ?1
+			WHERE id = (SELECT thread_id FROM runs WHERE id = ?2 AND fence = ?3 AND status = 'running')
+			  AND lease_run_id = ?2 AND fence = ?3`},
+		{&st.renewRun, s.write, `UPDATE runs SET lease_until = ? WHERE id = ?`},
 		{&st.writeMessages, s.write, messagesSQL},
 		{&st.readThread, s.read, `SELECT ` + threadColumns + ` FROM threads WHERE id = ?`},
 		{&st.readMessages, s.read, messagesSQL},

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -105,7 +107,7 @@ func testFencingAfterTakeover(t *testing.T, s store.Store) {
 	// A may not write any more, even at the right version.
 	_, err := s.Commit(t.Context(), checkpoint(a, v1, user(id("m"), "too late")))
 	wantErr(t, "Commit of the fenced run", err, store.ErrFenced)
-	err = s.RenewLease(t.Context(), a.ID, a.Fence, takeover.Add(time.Hour))
+	err = renewOne(t, s, a.ID, a.Fence, takeover.Add(time.Hour))
 	wantErr(t, "RenewLease of the fenced run", err, store.ErrFenced)
 	// B's run id with A's fence is refused too.
 	stale := checkpoint(b, v1)
@@ -130,7 +132,7 @@ func testRenewLease(t *testing.T, s store.Store) {
 	a, th := mustStart(t, s, startParams(id("run"), threadID, at, time.Minute))
 
 	renewed := at.Add(10 * time.Minute)
-	if err := s.RenewLease(t.Context(), a.ID, a.Fence, renewed); err != nil {
+	if err := renewOne(t, s, a.ID, a.Fence, renewed); err != nil {
 		t.Fatalf("RenewLease: %v", err)
 	}
 	sameTime(t, "LeaseUntil after renewal", mustGetRun(t, s, a.ID).LeaseUntil, renewed)
@@ -139,14 +141,14 @@ func testRenewLease(t *testing.T, s store.Store) {
 	_, _, err := s.StartRun(t.Context(), startParams(id("run"), threadID, at.Add(5*time.Minute), time.Minute))
 	wantErr(t, "StartRun inside the renewed lease", err, store.ErrThreadBusy)
 
-	err = s.RenewLease(t.Context(), a.ID, a.Fence+1, renewed.Add(time.Minute))
+	err = renewOne(t, s, a.ID, a.Fence+1, renewed.Add(time.Minute))
 	wantErr(t, "RenewLease with a wrong fence", err, store.ErrFenced)
-	err = s.RenewLease(t.Context(), id("unknown-run"), 1, renewed)
+	err = renewOne(t, s, id("unknown-run"), 1, renewed)
 	wantErr(t, "RenewLease of an unknown run", err, store.ErrFenced)
 	sameTime(t, "LeaseUntil after refused renewals", mustGetRun(t, s, a.ID).LeaseUntil, renewed)
 
 	mustCommit(t, s, finishCheckpoint(a, th.Version, agentd.RunSucceeded, at.Add(time.Minute)))
-	err = s.RenewLease(t.Context(), a.ID, a.Fence, renewed.Add(time.Hour))
+	err = renewOne(t, s, a.ID, a.Fence, renewed.Add(time.Hour))
 	wantErr(t, "RenewLease of a finished run", err, store.ErrFenced)
 
 	// After the renewed lease, another run may take over (the thread is
@@ -261,7 +263,7 @@ func testInterruptExpired(t *testing.T, s store.Store) {
 	// A lost its lease with the sweep.
 	_, err = s.Commit(t.Context(), checkpoint(a, thA.Version))
 	wantErr(t, "Commit of an interrupted run", err, store.ErrFenced)
-	err = s.RenewLease(t.Context(), a.ID, a.Fence, sweep.Add(time.Hour))
+	err = renewOne(t, s, a.ID, a.Fence, sweep.Add(time.Hour))
 	wantErr(t, "RenewLease of an interrupted run", err, store.ErrFenced)
 
 	// A's thread is free: a new run takes it without a takeover (A keeps
@@ -273,4 +275,60 @@ func testInterruptExpired(t *testing.T, s store.Store) {
 	sameRun(t, "interrupted run after the next start", mustGetRun(t, s, a.ID), wantA)
 	_, _, err = s.StartRun(t.Context(), startParams(id("run"), tB, sweep, time.Minute))
 	wantErr(t, "StartRun on the unexpired thread", err, store.ErrThreadBusy)
+}
+
+// renewOne renews one run's lease through RenewLeases, with ErrFenced when
+// the store reports it lost.
+func renewOne(t *testing.T, s store.Store, runID string, fence int64, until time.Time) error {
+	t.Helper()
+	lost, err := s.RenewLeases(t.Context(), until, []store.Lease{{RunID: runID, Fence: fence}})
+	switch {
+	case err != nil:
+		return err
+	case len(lost) == 1 && lost[0] == runID:
+		return store.ErrFenced
+	case len(lost) != 0:
+		t.Fatalf("RenewLeases of %s: lost %q", runID, lost)
+	}
+	return nil
+}
+
+// testRenewLeasesTogether renews several leases in one call: those still
+// held are renewed, the others are reported and left alone.
+func testRenewLeasesTogether(t *testing.T, s store.Store) {
+	id := ids(t)
+	at := now()
+	var leases []store.Lease
+	var runs []agentd.Run
+	for i := range 4 {
+		threadID := id(fmt.Sprint("thread", i))
+		cleanupThreads(t, s, threadID)
+		r, th := mustStart(t, s, startParams(id("run"), threadID, at, time.Minute))
+		runs = append(runs, r)
+		leases = append(leases, store.Lease{RunID: r.ID, Fence: r.Fence})
+		if i == 1 { // finished
+			mustCommit(t, s, finishCheckpoint(r, th.Version, agentd.RunSucceeded, at))
+		}
+	}
+	leases[2].Fence++ // a fence this run does not hold
+	unknown := id("unknown-run")
+	leases = append(leases, store.Lease{RunID: unknown, Fence: 1})
+
+	renewed := at.Add(10 * time.Minute)
+	lost, err := s.RenewLeases(t.Context(), renewed, leases)
+	if err != nil {
+		t.Fatalf("RenewLeases: %v", err)
+	}
+	if want := []string{runs[1].ID, runs[2].ID, unknown}; !slices.Equal(lost, want) {
+		t.Fatalf("lost %q, want %q", lost, want)
+	}
+	for _, i := range []int{0, 3} {
+		sameTime(t, "LeaseUntil of a renewed run", mustGetRun(t, s, runs[i].ID).LeaseUntil, renewed)
+		_, _, err := s.StartRun(t.Context(), startParams(id("run"), runs[i].ThreadID, at.Add(5*time.Minute), time.Minute))
+		wantErr(t, "StartRun inside a renewed lease", err, store.ErrThreadBusy)
+	}
+	sameTime(t, "LeaseUntil of the run with a wrong fence", mustGetRun(t, s, runs[2].ID).LeaseUntil, at.Add(time.Minute))
+	if lost, err := s.RenewLeases(t.Context(), renewed, nil); err != nil || len(lost) != 0 {
+		t.Fatalf("RenewLeases of nothing: lost %q, err %v", lost, err)
+	}
 }

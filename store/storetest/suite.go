@@ -26,7 +26,8 @@
 //   - Appending a message id already in the thread (or twice in one commit)
 //     fails the commit with an *agentd.Error of code CodeConflict, and
 //     nothing of that commit is applied.
-//   - RenewLease of an unknown, finished or fenced run is ErrFenced.
+//   - RenewLeases reports an unknown, finished or fenced run as lost and
+//     renews the others.
 //   - ListThreads: a malformed cursor or a limit outside 0..500 is an
 //     *agentd.Error of code CodeInvalid.
 //   - Times set from parameters round-trip to the millisecond.
@@ -59,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RunExists", testRunExists},
 		{"FencingAfterTakeover", testFencingAfterTakeover},
 		{"RenewLease", testRenewLease},
+		{"RenewLeasesTogether", testRenewLeasesTogether},
 		{"FinishFreesThread", testFinishFreesThread},
 		{"InterruptExpired", testInterruptExpired},
 		{"ListThreads", testListThreads},

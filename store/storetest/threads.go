@@ -152,7 +152,7 @@ func testDeleteThread(t *testing.T, s store.Store) {
 	// The run that was running on it can no longer write.
 	_, err = s.Commit(t.Context(), checkpoint(b, v, user(id("m"), "late")))
 	wantErr(t, "Commit to a deleted thread", err, store.ErrFenced)
-	err = s.RenewLease(t.Context(), b.ID, b.Fence, at.Add(time.Hour))
+	err = renewOne(t, s, b.ID, b.Fence, at.Add(time.Hour))
 	wantErr(t, "RenewLease on a deleted thread", err, store.ErrFenced)
 
 	// The id can be used again, for a new empty thread.

@@ -45,6 +45,9 @@ type Store struct {
 	// queues callers and commits their work in groups.
 	write *sql.DB
 	w     *writer
+	// ckpt is a connection of its own for WAL checkpoints; see
+	// checkpointer.
+	ckpt *checkpointer
 	// read serves GetThread, GetRun, ListThreads and Ping. In WAL mode
 	// readers see a consistent snapshot and never block the writer.
 	read *sql.DB
@@ -100,16 +103,20 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	s := &Store{write: write, read: read, now: opts.Now}
-	if err := s.prepare(ctx); err != nil {
+	ckpt, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout, false))
+	if err != nil {
 		write.Close()
 		read.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	ckpt.SetMaxOpenConns(1)
+	s := &Store{write: write, read: read, now: opts.Now, ckpt: newCheckpointer(ckpt)}
+	if err := s.prepare(ctx); err != nil {
+		s.closeAll()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	if s.w, err = newWriter(ctx, write, opts.ShedQueue); err != nil {
-		s.closeStmts()
-		write.Close()
-		read.Close()
+		s.closeAll()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return s, nil
@@ -139,6 +146,7 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "wal_autocheckpoint(0)") // see checkpointer
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
@@ -156,8 +164,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close writes what is queued, then closes the statements and both pools.
+// Close writes what is queued, then closes the statements and the pools.
 // Later calls fail.
 func (s *Store) Close() error {
-	return errors.Join(s.w.close(), s.closeStmts(), s.read.Close(), s.write.Close())
+	return errors.Join(s.w.close(), s.closeAll())
+}
+
+func (s *Store) closeAll() error {
+	return errors.Join(s.closeStmts(), s.ckpt.close(), s.ckpt.db.Close(), s.read.Close(), s.write.Close())
 }

@@ -115,6 +115,11 @@ func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agen
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if q, ok := st.(interface{ WritesQueued() int }); ok {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "agentd_store_writes_queued",
+			Help: "Writes waiting for the embedded store's single writer; new runs are refused past its shed mark."},
+			func() float64 { return float64(q.WritesQueued()) }))
+	}
 	co, err := openCoordination(ctx, c, embedded, log)
 	if err != nil {
 		st.Close()

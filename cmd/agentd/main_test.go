@@ -171,6 +171,10 @@ func TestKill9BetweenAndDuringTurnsLosesNothing(t *testing.T) {
 // TestSIGTERMExitsZero drains and exits 0 with no run in flight.
 func TestSIGTERMExitsZero(t *testing.T) {
 	p := startAgentd(t, freeAddr(t), "--store", "sqlite://"+filepath.Join(t.TempDir(), "a.db"))
+	// The embedded store's writer queue is exported.
+	if m := get(t, p.url+"/metrics"); !strings.Contains(m.body, "\nagentd_store_writes_queued 0\n") {
+		t.Errorf("/metrics has no agentd_store_writes_queued 0")
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -152,6 +152,9 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
+// WritesQueued is how many writes wait for the writer.
+func (s *Store) WritesQueued() int { return s.w.queued() }
+
 // Ping reports whether both pools answer a trivial query.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int

@@ -27,7 +27,9 @@ type Input struct {
 
 // Sink receives what a run produces, in order.
 type Sink interface {
-	// Emit streams one event to the client.
+	// Emit streams one event to the client. ev is the sink's only during
+	// the call (the loop reuses it for the next token): a sink that keeps
+	// it must copy it.
 	Emit(ev *agui.Event) error
 	// Checkpoint makes a finished step durable: its new messages and, when
 	// non-nil, the new shared state. last says the run ends after this

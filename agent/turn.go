@@ -19,6 +19,7 @@ type turn struct {
 	calls    []agui.ToolCall
 	open     int // index in calls of the open tool call, or -1
 	byIndex  map[int]int
+	ev       agui.Event // the event being emitted: one per token, so reused
 }
 
 func newTurn(id string, newID func() string, sink Sink) *turn {
@@ -29,7 +30,8 @@ func (t *turn) emit(ev agui.Event) error {
 	if !streamed(ev.Type) {
 		ev.Timestamp = agui.Now()
 	}
-	return t.sink.Emit(&ev)
+	t.ev = ev
+	return t.sink.Emit(&t.ev)
 }
 
 // streamed reports the per-token events, which carry no timestamp (it is

@@ -122,3 +122,63 @@ func TestConcurrencyCap(t *testing.T) {
 		t.Errorf("after the slot freed: %q %v", text, err)
 	}
 }
+
+// pacedModel emits n deltas, gap apart, then stalls for stall.
+type pacedModel struct {
+	n          int
+	gap, stall time.Duration
+}
+
+func (pacedModel) Name() string { return "paced" }
+func (m pacedModel) Stream(ctx context.Context, _ *llm.Request, emit func(llm.Delta) error) error {
+	for i := range m.n {
+		if i > 0 {
+			time.Sleep(m.gap)
+		}
+		if err := emit(llm.Delta{Text: "w"}); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(m.stall):
+		return nil
+	}
+}
+
+// The idle limit runs from the last delta: a stream whose gaps stay well
+// under it lives past it, however long; a gap past it ends the stream.
+func TestIdleLimitRunsFromTheLastDelta(t *testing.T) {
+	t.Parallel()
+	const idle = 400 * time.Millisecond
+	tests := []struct {
+		name   string
+		limits guard.Limits
+		model  pacedModel
+		want   error
+	}{
+		{"steady stream outlives both limits", guard.Limits{FirstToken: idle, Idle: idle},
+			pacedModel{n: 100, gap: 10 * time.Millisecond}, nil},
+		{"no idle limit after the first token", guard.Limits{FirstToken: idle},
+			pacedModel{n: 3, stall: 3 * idle}, nil},
+		{"a stall after output", guard.Limits{FirstToken: time.Hour, Idle: idle},
+			pacedModel{n: 30, gap: 10 * time.Millisecond, stall: time.Hour}, llm.ErrIdleTimeout},
+		{"a stall with only an idle limit", guard.Limits{Idle: idle},
+			pacedModel{n: 1, stall: time.Hour}, llm.ErrIdleTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := guard.Wrap(tt.model, tt.limits, nil)
+			n := 0
+			err := p.Stream(context.Background(), hello, func(llm.Delta) error { n++; return nil })
+			if tt.want == nil && err != nil {
+				t.Fatalf("err %v after %d deltas", err, n)
+			}
+			if tt.want != nil && (!errors.Is(err, tt.want) || llm.KindOf(err) != llm.ErrTimeout || n != tt.model.n) {
+				t.Fatalf("err %v after %d deltas, want %v after %d", err, n, tt.want, tt.model.n)
+			}
+		})
+	}
+}

@@ -30,6 +30,11 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 		LeaseUntil: fromMS(ms(p.LeaseUntil)),
 		StartedAt:  fromMS(ms(p.Now)),
 	}
+	// The history is read and decoded before the write, on a reader, in
+	// parallel with other runs, instead of inside the single writer's
+	// transaction; the transaction uses it if the thread has not changed
+	// since (same creation, version and length), else reads it again.
+	pre, preErr := s.GetThread(ctx, p.ThreadID)
 	var thread agentd.Thread
 	// Starting work is shed while the writer is behind: a run refused now
 	// is a fast 503, a run admitted into a long queue is a slow failure.
@@ -52,7 +57,9 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 			p.RunID, p.ThreadID, p.Agent, p.Owner, fence, ms(p.LeaseUntil), ms(p.Now)); err != nil {
 			return fmt.Errorf("insert run: %w", err)
 		}
-		if th.Messages, err = loadMessages(ctx, tx.StmtContext(ctx, s.stmt.writeMessages), p.ThreadID, count); err != nil {
+		if preErr == nil && pre.Version == th.Version && pre.CreatedAt.Equal(th.CreatedAt) && len(pre.Messages) == count {
+			th.Messages = pre.Messages
+		} else if th.Messages, err = loadMessages(ctx, tx.StmtContext(ctx, s.stmt.writeMessages), p.ThreadID, count); err != nil {
 			return err
 		}
 		if p.Reconcile != nil {

@@ -235,10 +235,15 @@ func (m *Manager) track(r *Run) {
 	}
 }
 
+// keptRunBytes is what a finished run kept for rejoining holds besides its
+// log (the Run, its context, its entries here): about 1 KiB, measured. It
+// counts against RetainBytes, as a short run's log is smaller than that.
+const keptRunBytes = 1 << 10
+
 func (m *Manager) finished(r *Run) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	size := r.Log.Bytes()
+	size := r.Log.Bytes() + keptRunBytes
 	m.expiry = append(m.expiry, retained{r.ID, time.Now().Add(m.cfg.Retain), size})
 	m.kept += size
 }

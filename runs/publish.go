@@ -22,15 +22,23 @@ func (r *Run) publish(events coord.EventLog, every time.Duration) {
 	}
 	sent, failures := 0, 0
 	for {
-		frames, closed, wake := r.Log.events(sent)
-		if len(frames) == 0 && !closed {
+		// The batch's events, encoded back to back in one buffer.
+		var data []byte
+		var ends []int
+		n, closed, wake := r.Log.read(sent, func(_ int, ev []byte) {
+			data = append(data, ev...)
+			ends = append(ends, len(data))
+		})
+		if n == 0 && !closed {
 			<-wake
 			time.Sleep(every) // gather a batch; the run goes on meanwhile
 			continue
 		}
-		batch := make([]coord.Frame, len(frames))
-		for i, f := range frames {
-			batch[i] = coord.Frame{Seq: int64(sent + i + 1), Data: f}
+		batch := make([]coord.Frame, n)
+		begin := 0
+		for i, end := range ends {
+			batch[i] = coord.Frame{Seq: int64(sent + i + 1), Data: data[begin:end:end]}
+			begin = end
 		}
 		err := r.appendShared(ctx, events, batch, closed)
 		switch {
@@ -49,7 +57,7 @@ func (r *Run) publish(events coord.EventLog, every time.Duration) {
 			time.Sleep(every)
 			continue
 		}
-		sent += len(frames)
+		sent += n
 		if closed {
 			return
 		}

@@ -22,7 +22,6 @@ type Run struct {
 	m       *Manager
 	agent   *agent.Agent
 	rec     agentd.Run
-	in      *agui.RunAgentInput
 	input   agent.Input
 	version int64
 	ctx     context.Context
@@ -38,8 +37,11 @@ type Run struct {
 	renewing  atomic.Bool       // the agent runs: its lease must be kept
 }
 
-func newRun(m *Manager, ag *agent.Agent, rec agentd.Run, in *agui.RunAgentInput) *Run {
-	r := &Run{ID: rec.ID, ThreadID: rec.ThreadID, Log: newLog(), m: m, agent: ag, rec: rec, in: in, done: make(chan struct{})}
+// newRun keeps nothing of the client's input: the agent gets what it needs
+// in r.input, and the rest (the messages) would stay in memory as long as
+// the run, and while it is kept for rejoining.
+func newRun(m *Manager, ag *agent.Agent, rec agentd.Run) *Run {
+	r := &Run{ID: rec.ID, ThreadID: rec.ThreadID, Log: newLog(), m: m, agent: ag, rec: rec, done: make(chan struct{})}
 	ctx, cancel := context.WithCancelCause(m.base)
 	r.ctx, r.cancel = ctx, cancel
 	return r
@@ -127,6 +129,9 @@ func (r *Run) execute() {
 	}
 	fin := &store.Finish{Status: agentd.RunSucceeded, At: time.Now()}
 	last := r.last
+	// A finished run stays in memory a while for rejoining clients, counted
+	// by its log's size: it must not keep the conversation as well.
+	r.input, r.last = agent.Input{}, nil
 	if err != nil {
 		last = nil // a failed run keeps its last good checkpoint only
 	}
@@ -181,3 +186,4 @@ func (r *Run) finish(fin *store.Finish, last *store.Checkpoint) error {
 	}
 	return err
 }
+

@@ -111,7 +111,7 @@ func (m *Manager) begin(ctx context.Context, ag *agent.Agent, in *agui.RunAgentI
 	if err != nil {
 		return nil, err
 	}
-	r := newRun(m, ag, rec, in)
+	r := newRun(m, ag, rec)
 	r.started = now
 	r.version = thread.Version
 	r.input = agent.Input{

@@ -1,0 +1,56 @@
+package runs
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd/agent"
+	"github.com/agentd/agentd/internal/testenv"
+	"github.com/agentd/agentd/llm/sim"
+)
+
+// endedRun runs one instant turn to its end and returns the run, still
+// kept by its manager for rejoining clients.
+func endedRun(t *testing.T) (*Manager, *Run) {
+	t.Helper()
+	m, err := New(Config{Store: testenv.SQLite(t), Agents: []*agent.Agent{{Name: "a"}},
+		Model: sim.New(sim.Config{}), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Drain(context.Background()) })
+	r := start(t, m, "t", "r")
+	select {
+	case <-r.Wait():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the run did not end")
+	}
+	return m, r
+}
+
+// A run that ended normally must not stay among the base context's
+// children: that held ~1 KB per completed run forever (found by
+// bench/idle.sh).
+func TestRunThatEndedNormallyReleasesItsContext(t *testing.T) {
+	t.Parallel()
+	_, r := endedRun(t)
+	if r.ctx.Err() == nil {
+		t.Fatal("an ended run's context is still live, so the manager's base context keeps it")
+	}
+}
+
+// A finished run is kept for rejoining clients within a bound counted in
+// log bytes; it must hold its log, not the conversation it was given.
+func TestFinishedRunKeepsNoConversation(t *testing.T) {
+	t.Parallel()
+	m, r := endedRun(t)
+	if _, ok := m.Get(r.ID); !ok {
+		t.Fatal("the finished run is not kept for rejoining")
+	}
+	if r.input.History != nil || r.last != nil {
+		t.Fatalf("the finished run still holds %d history messages and its last checkpoint %v", len(r.input.History), r.last != nil)
+	}
+}

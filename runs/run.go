@@ -169,7 +169,9 @@ func (r *Run) execute() {
 
 // finish records the run's end, with its last step when given, and frees
 // the thread. It runs even when the run's context is gone, bounded on its
-// own.
+// own, and retries a failed write within that bound: a run that cannot
+// record its end leaves its thread leased, refusing the next turn with 409
+// until the lease lapses.
 func (r *Run) finish(fin *store.Finish, last *store.Checkpoint) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
 	defer cancel()
@@ -178,12 +180,34 @@ func (r *Run) finish(fin *store.Finish, last *store.Checkpoint) error {
 		cp.Version, cp.Append, cp.State = r.version, last.Append, last.State
 	}
 	began := time.Now()
-	_, err := r.m.cfg.Store.Commit(ctx, cp)
-	r.m.metrics.storeOp("finish", began)
-	if last == nil && (errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrNotFound)) {
-		// The thread was deleted or taken over: nothing of ours to free.
-		return nil
+	defer r.m.metrics.storeOp("finish", began)
+	for attempt, wait := 0, 50*time.Millisecond; ; attempt, wait = attempt+1, min(2*wait, time.Second) {
+		_, err := r.m.cfg.Store.Commit(ctx, cp)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, store.ErrFenced) && attempt > 0 && r.ended(fin.Status):
+			return nil // an earlier attempt landed though its answer was lost
+		case last == nil && (errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrNotFound)):
+			// The thread was deleted or taken over: nothing of ours to free.
+			return nil
+		case errors.Is(err, store.ErrFenced), errors.Is(err, store.ErrVersion), errors.Is(err, store.ErrNotFound),
+			errors.As(err, new(*agentd.Error)):
+			return err // retrying cannot change these
+		}
+		r.m.cfg.Logger.Warn("recording the run's end failed; retrying", "run", r.ID, "attempt", attempt+1, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
 	}
-	return err
 }
 
+// ended reports whether the store has the run ended with status.
+func (r *Run) ended(status agentd.RunStatus) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 2*time.Second)
+	defer cancel()
+	rec, err := r.m.cfg.Store.GetRun(ctx, r.ID)
+	return err == nil && rec.Status == status
+}

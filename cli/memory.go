@@ -10,11 +10,12 @@ import (
 
 // Memory an instance needs besides its runs, and what one run may take:
 // its event log, SSE and upstream buffers, goroutines, and the collector's
-// headroom (the ladder benchmark measured ~270 KiB of RSS per 400-token
-// stream before the log was compacted; docs/benchmarks.md).
+// headroom. bench/streammem.sh measured ~65 KiB of live heap and ~53 KiB
+// of goroutine stacks per 400-token stream once the run log was compacted
+// (it was ~270 KiB of RSS before; docs/benchmarks.md).
 const (
 	baseMemory   = 64 << 20
-	perRunMemory = 256 << 10
+	perRunMemory = 160 << 10
 	maxRunsCap   = 10000
 )
 

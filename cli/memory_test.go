@@ -8,7 +8,7 @@ import (
 func TestDefaultMaxRunsFollowsTheMemoryLimit(t *testing.T) {
 	old := debug.SetMemoryLimit(512 << 20)
 	defer debug.SetMemoryLimit(old)
-	want := int64(512<<20-baseMemory) / perRunMemory // 1792
+	want := int64(512<<20-baseMemory) / perRunMemory // 2867
 	if c := cgroupMemoryMax(); c < 512<<20 {
 		want = (c - baseMemory) / perRunMemory
 	}

@@ -80,6 +80,7 @@ for users in $steps; do
   lg_cpu="$(awk -v a="$lg_cpu0" -v b="$CHILDREN_CPU" 'BEGIN{printf "%.1f", b - a}')"
   fake_cpu="$(($(cpu_ticks "$FAKELLM_PID") - fake_cpu0))"
   alive "$AGENTD_PID" && agentd_alive=true || agentd_alive=false
+  server_fe="$(hist_quantiles "$AGENTD_URL" agentd_run_first_event_seconds || echo null)"
   signal TERM "$SAMPLER_PID"
   jq -n --argjson m "$machine" --argjson users "$users" --argjson idle "$idle_rss" \
     --argjson slots "${slots:-0}" --argjson alive "$agentd_alive" \
@@ -89,8 +90,8 @@ for users in $steps; do
     --argjson peakHeap "$(sampler_max "$out/$users.samples" 6)" \
     --argjson peakLive "$(sampler_max "$out/$users.samples" 7)" --argjson idleLive "${idle_live:-0}" \
     --argjson fakeCPU "$(awk -v t="$fake_cpu" 'BEGIN{print t/100}')" \
-    --argjson loadgenCPU "$lg_cpu" \
-    '{machine:$m, users:$users, idleRssKiB:$idle, runSlots:$slots, agentdAlive:$alive,
+    --argjson loadgenCPU "$lg_cpu" --argjson serverFirstEvent "${server_fe:-null}" \
+    '{machine:$m, serverFirstEvent:$serverFirstEvent, users:$users, idleRssKiB:$idle, runSlots:$slots, agentdAlive:$alive,
       peakRunsInFlight:$peakInFlight, peakSSEClients:$peakSSE, peakGoroutines:$peakGoroutines, peakHeapInuseBytes:$peakHeap, idleLiveHeapBytes:$idleLive, peakLiveHeapBytes:$peakLive,
       fakellmCPUSeconds:$fakeCPU, loadgenCPUSeconds:$loadgenCPU}' >"$out/$users.extra.json"
 
@@ -100,16 +101,19 @@ done
 
 # One row per step.
 {
-  echo "| users | peak streams | turns ok | 429 | 503 | other | silent | first event p50 / p99 | first token p99 | turn p50 / p99 | RSS idle → peak | RSS KiB per stream | live heap peak | live heap KiB per stream | agentd CPU | CPU ms/turn | fakellm + loadgen CPU | load avg |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| users | peak streams | turns ok | 429 | 503 | other | silent | first event p50 / p99 | server-added first event p50 / p99 (bucket bound) | first token p99 | turn p50 / p99 | RSS idle → peak | RSS KiB per stream | live heap peak | live heap KiB per stream | agentd CPU | CPU ms/turn | fakellm + loadgen CPU | load avg |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for users in $steps; do
     jq -r -s '.[0] as $r | .[1] as $x |
       def ms: if . == null then "–" elif . >= 1000 then "\(. / 1000 * 100 | round / 100) s" else "\(. * 10 | round / 10) ms" end;
+      def le: if type == "number" then "≤ \(. * 1000 | ms)" else "> 10 s" end;
       ($r.outcomes // {}) as $o |
       ([$o | to_entries[] | select(.key != "ok" and .key != "http_429" and .key != "http_503") | .value] | add // 0) as $other |
       (($r.server.peakRssBytes // 0) / 1024) as $peak |
       "| \($x.users) | \($x.peakRunsInFlight) | \($o.ok // 0) | \($o.http_429 // 0) | \($o.http_503 // 0) | \($other) | \($r.silentFailures) " +
-      "| \($r.latency.first_event.p50 | ms) / \($r.latency.first_event.p99 | ms) | \($r.latency.first_token.p99 | ms) " +
+      "| \($r.latency.first_event.p50 | ms) / \($r.latency.first_event.p99 | ms) " +
+      "| \(if $x.serverFirstEvent then "\($x.serverFirstEvent.p50 | le) / \($x.serverFirstEvent.p99 | le)" else "–" end) " +
+      "| \($r.latency.first_token.p99 | ms) " +
       "| \($r.latency.turn.p50 | ms) / \($r.latency.turn.p99 | ms) " +
       "| \($x.idleRssKiB / 1024 | round) → \($peak / 1024 | round) MiB " +
       "| \(if $x.peakRunsInFlight > 0 then (($peak - $x.idleRssKiB) / $x.peakRunsInFlight | round) else "–" end) " +

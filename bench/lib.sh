@@ -155,6 +155,26 @@ alive() { ours "$1" && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z
 # rss_kib prints a process's resident set in KiB.
 rss_kib() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
 
+# hist_quantiles prints {"p50":…,"p99":…,"count":…} for an unlabelled
+# Prometheus histogram on agentd's /metrics: the upper bounds (seconds) of
+# the buckets that hold its median and its 99th percentile ("+Inf" past the
+# last bound).
+hist_quantiles() {
+  curl -fsS --max-time 5 "$1/metrics" | awk -v n="$2_bucket{le=" '
+    index($1, n) == 1 { split($1, a, "\""); k++; le[k] = a[2]; c[k] = $2 }
+    END {
+      p50 = p99 = ""
+      for (i = 1; i <= k; i++) {
+        if (p50 == "" && c[i] >= 0.5 * c[k]) p50 = le[i]
+        if (p99 == "" && c[i] >= 0.99 * c[k]) p99 = le[i]
+      }
+      q = "\""
+      if (p50 == "+Inf" || p50 == "") p50 = q "+Inf" q
+      if (p99 == "+Inf" || p99 == "") p99 = q "+Inf" q
+      printf "{\"p50\":%s,\"p99\":%s,\"count\":%d}\n", p50, p99, c[k]
+    }'
+}
+
 # metric prints one unlabelled Prometheus sample from agentd's /metrics.
 metric() { # base-url name
   curl -fsS --max-time 5 "$1/metrics" | awk -v n="$2" '$1==n && !f {print $2; f=1}'

@@ -35,7 +35,7 @@ func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request) {
 			Message: "the run's event log is unavailable; retry shortly", Cause: err})
 		return
 	}
-	s.stream(w, r, feed, after)
+	s.stream(w, r, feed, after, nil)
 }
 
 // runGone explains why a run's events cannot be streamed.

@@ -10,6 +10,7 @@ type metrics struct {
 	rejected   *prometheus.CounterVec
 	sseClients prometheus.Gauge
 	slotWait   prometheus.Histogram
+	firstEvent prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer, budget *admission.Budget) *metrics {
@@ -26,5 +27,8 @@ func newMetrics(reg prometheus.Registerer, budget *admission.Budget) *metrics {
 		sseClients: f.NewGauge(prometheus.GaugeOpts{Name: "agentd_sse_clients", Help: "Open SSE streams."}),
 		slotWait: f.NewHistogram(prometheus.HistogramOpts{Name: "agentd_run_slot_wait_seconds",
 			Help: "Time a run request waited for a slot in the run budget.", Buckets: prometheus.ExponentialBucketsRange(0.0001, 10, 12)}),
+		firstEvent: f.NewHistogram(prometheus.HistogramOpts{Name: "agentd_run_first_event_seconds",
+			Help:    "Server-added latency of a run: from its request's handler to its first event flushed to the client.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}),
 	}
 }

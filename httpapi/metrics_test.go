@@ -21,6 +21,7 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 		{"agentd_runs_ended_total", `status="succeeded"`},
 		{"agentd_run_duration_seconds_count", `status="succeeded"`},
 		{"agentd_run_first_token_seconds_count", ""},
+		{"agentd_run_first_event_seconds_count", ""},
 		{"agentd_store_op_seconds_count", `op="finish"`},
 		{"agentd_store_op_seconds_count", `op="start_run"`},
 		{"agentd_run_slot_wait_seconds_count", ""},

@@ -16,6 +16,7 @@ import (
 // handleRun serves POST / and POST /agents/{name}: every refusal is a JSON
 // error sent before any SSE byte; an accepted run streams its log.
 func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
+	began := time.Now()
 	name := r.PathValue("name")
 	if name == "" {
 		name = s.cfg.DefaultAgent
@@ -35,7 +36,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, in, err)
 		return
 	}
-	s.stream(w, r, run.Log, 0)
+	s.stream(w, r, run.Log, 0, func() { s.metrics.firstEvent.Observe(time.Since(began).Seconds()) })
 }
 
 // admit applies the caller's rate limit, then takes a run slot within the

@@ -17,7 +17,7 @@ import (
 // the run's log at its own pace, so a slow reader costs the run nothing.
 // A client that accepts no bytes for two heartbeats is disconnected (its
 // write deadline passes); it can rejoin from the log with Last-Event-ID.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, feed runs.Feed, after int) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, feed runs.Feed, after int, firstEvent func()) {
 	h := w.Header()
 	h.Set("Content-Type", agui.ContentType)
 	h.Set("Cache-Control", "no-cache")
@@ -47,6 +47,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, feed runs.Feed, 
 		}
 		if rc.Flush() != nil {
 			return
+		}
+		if n > 0 && firstEvent != nil {
+			firstEvent()
+			firstEvent = nil
 		}
 	}
 }

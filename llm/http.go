@@ -8,8 +8,22 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
+
+// HTTPClient is the client providers use when given none: one transport
+// for the process, keeping up to 1,024 idle connections per model host.
+// http.DefaultTransport keeps 2, so with hundreds of streams to one host
+// nearly every turn dialled (and, to a hosted model, TLS-handshook) a new
+// connection and left the old one in TIME_WAIT. It has no Timeout: a
+// stream lasts as long as its turn, bounded by the caller's context.
+var HTTPClient = sync.OnceValue(func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 0 // no limit across hosts; the per-host one applies
+	t.MaxIdleConnsPerHost = 1024
+	return &http.Client{Transport: t}
+})
 
 // This file holds what providers speaking HTTP share to report failures
 // the same way.

@@ -30,7 +30,7 @@ type Config struct {
 	BaseURL   string // empty means api.anthropic.com
 	Model     string // required
 	MaxTokens int    // output cap per turn; 0 means DefaultMaxTokens
-	// HTTPClient carries the requests; nil means a plain http.Client. Give
+	// HTTPClient carries the requests; nil means llm.HTTPClient(). Give
 	// it no Timeout: a stream lasts as long as the turn, and the caller's
 	// context bounds it.
 	HTTPClient *http.Client
@@ -60,7 +60,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{}
+		hc = llm.HTTPClient()
 	}
 	// WithoutEnvironmentDefaults keeps ANTHROPIC_API_KEY, profiles and
 	// ANTHROPIC_BASE_URL out: the configuration is the only source.

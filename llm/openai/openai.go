@@ -29,7 +29,7 @@ type Config struct {
 	APIKey  string // sent as a bearer token; may be empty for local servers
 	BaseURL string // e.g. http://127.0.0.1:11434/v1; empty means api.openai.com
 	Model   string // required
-	// HTTPClient carries the requests; nil means a plain http.Client. Give
+	// HTTPClient carries the requests; nil means llm.HTTPClient(). Give
 	// it no Timeout: a stream lasts as long as the turn, and the caller's
 	// context bounds it.
 	HTTPClient *http.Client
@@ -51,7 +51,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{}
+		hc = llm.HTTPClient()
 	}
 	// The service is built from explicit options only, not sdk.NewClient,
 	// so that OPENAI_API_KEY and friends in the environment are never sent

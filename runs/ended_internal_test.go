@@ -54,3 +54,28 @@ func TestFinishedRunKeepsNoConversation(t *testing.T) {
 		t.Fatalf("the finished run still holds %d history messages and its last checkpoint %v", len(r.input.History), r.last != nil)
 	}
 }
+
+// Finished runs leave memory once their rejoin window has passed, even if
+// no other run starts or ends to notice.
+func TestQuietInstanceForgetsExpiredRuns(t *testing.T) {
+	t.Parallel()
+	m, err := New(Config{Store: testenv.SQLite(t), Agents: []*agent.Agent{{Name: "a"}}, LeaseTTL: 30 * time.Millisecond,
+		Retain: time.Millisecond, Model: sim.New(sim.Config{}), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Drain(context.Background()) })
+	r := start(t, m, "t", "r")
+	<-r.Wait()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		m.mu.Lock()
+		n, kept := len(m.runs), m.kept
+		m.mu.Unlock()
+		if n == 0 && kept == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("5s after its window a finished run is still kept (%d runs, %d bytes)", n, kept)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 
 // renewLeases keeps the thread leases of this instance's running runs,
 // all of them in one store call every LeaseTTL/3, until the manager stops.
+// It also forgets finished runs past their rejoin window, so that an
+// instance gone quiet does not keep its last runs' events.
 // A run whose lease is lost is cancelled: another run owns its thread now.
 // One call for all runs, rather than one per run, keeps renewals from
 // queueing behind the turns' writes, and a run from needing a goroutine.
@@ -22,6 +24,7 @@ func (m *Manager) renewLeases() {
 			return
 		case <-t.C:
 		}
+		m.forgetExpired()
 		runs := m.leased()
 		if len(runs) == 0 {
 			continue
@@ -39,6 +42,12 @@ func (m *Manager) renewLeases() {
 		}
 		m.loseLeases(lost)
 	}
+}
+
+func (m *Manager) forgetExpired() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireLocked(time.Now())
 }
 
 // leased returns the runs whose agent is running.

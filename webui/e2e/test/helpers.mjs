@@ -3,19 +3,16 @@
 // server's stored threads.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
-const READY_TIMEOUT_MS = 20_000;
-const STOP_TIMEOUT_MS = 5_000;
-const MAX_LOG_BYTES = 256 * 1024;
+import { startServer as startAgentd } from "../../../jstest/agentd.mjs";
+
 
 export const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -35,114 +32,8 @@ export const UI_TIMEOUT_MS = 15_000;
 // ---------------------------------------------------------------------------
 // The server process
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A running agentd process with its own port and SQLite file. */
-class Server {
-  constructor(proc, baseUrl, dir) {
-    this.proc = proc;
-    this.baseUrl = baseUrl;
-    this.dir = dir;
-    this.exit = null;
-    this.chunks = [];
-    this.bytes = 0;
-    this.exited = new Promise((resolve) => {
-      proc.on("exit", (code, signal) => {
-        this.exit = { code, signal };
-        resolve();
-      });
-    });
-    const keep = (chunk) => {
-      this.chunks.push(chunk);
-      this.bytes += chunk.length;
-      while (this.bytes > MAX_LOG_BYTES && this.chunks.length > 1) this.bytes -= this.chunks.shift().length;
-    };
-    proc.stdout.on("data", keep);
-    proc.stderr.on("data", keep);
-  }
-
-  log() {
-    return Buffer.concat(this.chunks).toString("utf8");
-  }
-
-  describeExit() {
-    if (!this.exit) return "still running";
-    return this.exit.signal ? `killed by ${this.exit.signal}` : `exited with code ${this.exit.code}`;
-  }
-
-  // /livez answers once the port is bound; runs are accepted once /readyz
-  // says 200. Both are polled within one deadline.
-  async waitReady() {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (const probe of ["/livez", "/readyz"]) {
-      let problem = "no answer yet";
-      for (;;) {
-        if (this.exit) throw new Error(`agentd ${this.describeExit()} before ${probe} answered 200\n${this.log()}`);
-        if (Date.now() >= deadline) throw new Error(`agentd not ready within ${READY_TIMEOUT_MS / 1000} s (${problem})\n${this.log()}`);
-        try {
-          const res = await fetch(this.baseUrl + probe, { signal: AbortSignal.timeout(1_000) });
-          const body = await res.text();
-          if (res.status === 200) break;
-          problem = `GET ${probe} answered ${res.status}: ${body.trim()}`;
-        } catch (err) {
-          problem = `GET ${probe} failed: ${err.cause?.code ?? err.message}`;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
-
-  /** Stops the process this test started (SIGTERM, then SIGKILL by PID). */
-  async stop() {
-    if (!this.exit) {
-      this.proc.kill("SIGTERM");
-      const timer = setTimeout(() => this.proc.kill("SIGKILL"), STOP_TIMEOUT_MS);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function startServer(extraArgs) {
-  const bin = process.env.AGENTD_BIN;
-  if (!bin) throw new Error("AGENTD_BIN is not set; run the tests through webui/e2e/run.sh");
-  const dir = await mkdtemp(path.join(os.tmpdir(), "agentd-webui-"));
-  const port = await freePort();
-  const args = [
-    "serve",
-    "--addr", `127.0.0.1:${port}`,
-    "--store", `sqlite://${path.join(dir, "agentd.db")}`,
-    "--model", "sim",
-    ...extraArgs,
-  ];
-  // The flags say everything: no AGENTD_* or PORT setting may leak in.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "PORT" && !k.startsWith("AGENTD_")));
-  const proc = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  const spawned = new Promise((resolve, reject) => {
-    proc.once("spawn", resolve);
-    proc.once("error", (err) => reject(new Error(`cannot start ${bin}: ${err.message}`)));
-  });
-  const server = new Server(proc, `http://127.0.0.1:${port}`, dir);
-  try {
-    await spawned;
-    await server.waitReady();
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
-  return server;
-}
+const startServer = (extraArgs) =>
+  startAgentd(extraArgs, { runner: "webui/e2e/run.sh", tmpPrefix: "agentd-webui-" });
 
 // ---------------------------------------------------------------------------
 // The browser

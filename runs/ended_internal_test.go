@@ -2,6 +2,7 @@ package runs
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -76,6 +77,42 @@ func TestQuietInstanceForgetsExpiredRuns(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("5s after its window a finished run is still kept (%d runs, %d bytes)", n, kept)
+		}
+	}
+}
+
+// Renewing more leases than one batch holds renews every one of them.
+func TestRenewAllRenewsEveryBatch(t *testing.T) {
+	t.Parallel()
+	st := testenv.SQLite(t)
+	m, err := New(Config{Store: st, Agents: []*agent.Agent{{Name: "a"}}, LeaseTTL: time.Hour, // no tick during the test
+		Model:  sim.New(sim.Config{TokensPerSecond: 1, ReplyTokens: 1000}),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
+		m.Drain(ctx) // interrupts the runs
+	})
+	n := 2*renewBatch + 1
+	for i := range n {
+		start(t, m, fmt.Sprint("t", i), fmt.Sprint("r", i))
+	}
+	var leased []*Run
+	for deadline := time.Now().Add(10 * time.Second); len(leased) < n; leased = m.leased() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d runs are running", len(leased), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	until := time.Now().Add(2 * time.Hour).Truncate(time.Millisecond)
+	m.renewAll(leased, until, 10*time.Second)
+	for i := range n {
+		r, err := st.GetRun(t.Context(), fmt.Sprint("r", i))
+		if err != nil || !r.LeaseUntil.Equal(until) {
+			t.Fatalf("run %d: lease until %v (err %v), want %v", i, r.LeaseUntil, err, until)
 		}
 	}
 }

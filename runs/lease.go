@@ -7,13 +7,10 @@ import (
 	"github.com/agentd/agentd/store"
 )
 
-// renewLeases keeps the thread leases of this instance's running runs,
-// all of them in one store call every LeaseTTL/3, until the manager stops.
-// It also forgets finished runs past their rejoin window, so that an
-// instance gone quiet does not keep its last runs' events.
-// A run whose lease is lost is cancelled: another run owns its thread now.
-// One call for all runs, rather than one per run, keeps renewals from
-// queueing behind the turns' writes, and a run from needing a goroutine.
+// renewLeases keeps the thread leases of this instance's running runs
+// every LeaseTTL/3, until the manager stops. Each tick also forgets
+// finished runs past their rejoin window, so that an instance gone quiet
+// does not keep their events.
 func (m *Manager) renewLeases() {
 	ttl := m.cfg.LeaseTTL
 	t := time.NewTicker(ttl / 3)
@@ -25,16 +22,30 @@ func (m *Manager) renewLeases() {
 		case <-t.C:
 		}
 		m.forgetExpired()
-		runs := m.leased()
-		if len(runs) == 0 {
-			continue
-		}
-		leases := make([]store.Lease, len(runs))
-		for i, r := range runs {
+		m.renewAll(m.leased(), time.Now().Add(ttl), ttl/3)
+	}
+}
+
+// renewBatch bounds the leases renewed in one store call.
+const renewBatch = 200
+
+// renewAll renews the leases of runs until until, a batch per store call
+// rather than a call per run: renewals do not queue behind the turns'
+// writes one by one, and a run needs no goroutine of its own. Batches are
+// bounded and sent one after the other, so that a start queued meanwhile
+// on a single-writer store waits for one batch, not for thousands of
+// renewals. A run whose lease is lost is cancelled: another run owns its
+// thread now.
+func (m *Manager) renewAll(runs []*Run, until time.Time, timeout time.Duration) {
+	for len(runs) > 0 {
+		n := min(len(runs), renewBatch)
+		leases := make([]store.Lease, n)
+		for i, r := range runs[:n] {
 			leases[i] = store.Lease{RunID: r.ID, Fence: r.rec.Fence}
 		}
-		ctx, cancel := context.WithTimeout(m.base, ttl/3)
-		lost, err := m.cfg.Store.RenewLeases(ctx, time.Now().Add(ttl), leases)
+		runs = runs[n:]
+		ctx, cancel := context.WithTimeout(m.base, timeout)
+		lost, err := m.cfg.Store.RenewLeases(ctx, until, leases)
 		cancel()
 		if err != nil {
 			m.cfg.Logger.Warn("lease renewal failed", "runs", len(leases), "err", err)

@@ -30,15 +30,20 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 		LeaseUntil: fromMS(ms(p.LeaseUntil)),
 		StartedAt:  fromMS(ms(p.Now)),
 	}
+	// Starting work is shed while the writer is behind: a run refused now
+	// is a fast 503, a run admitted into a long queue is a slow failure.
+	// A start that would be shed is refused before it reads anything.
+	op := "start run " + p.RunID
+	if err := s.w.busy(op); err != nil {
+		return agentd.Run{}, agentd.Thread{}, err
+	}
 	// The history is read and decoded before the write, on a reader, in
 	// parallel with other runs, instead of inside the single writer's
 	// transaction; the transaction uses it if the thread has not changed
 	// since (same creation, version and length), else reads it again.
 	pre, preErr := s.GetThread(ctx, p.ThreadID)
 	var thread agentd.Thread
-	// Starting work is shed while the writer is behind: a run refused now
-	// is a fast 503, a run admitted into a long queue is a slow failure.
-	err := s.w.do(ctx, "start run "+p.RunID, true, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.w.do(ctx, op, true, func(ctx context.Context, tx *sql.Tx) error {
 		var exists int
 		err := tx.StmtContext(ctx, s.stmt.runExists).QueryRowContext(ctx, p.RunID).Scan(&exists)
 		if err == nil {

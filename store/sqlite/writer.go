@@ -89,10 +89,11 @@ func (w *writer) do(ctx context.Context, op string, shed bool, fn func(context.C
 	case w.closed:
 		w.mu.Unlock()
 		return fmt.Errorf("sqlite: %s: %w", op, errClosed)
-	case shed && len(w.queue) >= w.shedAt:
-		n := len(w.queue)
-		w.mu.Unlock()
-		return fmt.Errorf("sqlite: %s: %d writes queued: %w", op, n, store.ErrBusy)
+	case shed:
+		if err := w.busyLocked(op); err != nil {
+			w.mu.Unlock()
+			return err
+		}
 	}
 	w.queue = append(w.queue, wk)
 	w.signal()
@@ -107,6 +108,23 @@ func (w *writer) do(ctx context.Context, op string, shed bool, fn func(context.C
 		}
 		return <-wk.err // taken: its group is being written
 	}
+}
+
+// busy is the refusal do would give shed work now, or nil: for a caller
+// with work to do before it queues, that it can skip when it would be
+// refused anyway.
+func (w *writer) busy(op string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.busyLocked(op)
+}
+
+// busyLocked is busy with w.mu held.
+func (w *writer) busyLocked(op string) error {
+	if n := len(w.queue); n >= w.shedAt {
+		return fmt.Errorf("sqlite: %s: %d writes queued: %w", op, n, store.ErrBusy)
+	}
+	return nil
 }
 
 // queued reports how many writes wait for the writer.

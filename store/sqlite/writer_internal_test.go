@@ -153,6 +153,9 @@ func TestWriter_AbandonedWorkIsNeverApplied(t *testing.T) {
 // and writes nothing; other work still queues.
 func TestWriter_ShedsNewWorkWhenBehind(t *testing.T) {
 	w, db := newTestWriter(t, 3)
+	if err := w.busy("idle"); err != nil {
+		t.Fatalf("busy with nothing queued: %v", err)
+	}
 	unblock := block(t, w)
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
@@ -160,6 +163,9 @@ func TestWriter_ShedsNewWorkWhenBehind(t *testing.T) {
 		wg.Go(func() { errs[i] = w.do(t.Context(), "queued", false, insert(fmt.Sprint("q", i))) })
 	}
 	waitQueued(t, w, 3)
+	if err := w.busy("shed"); !errors.Is(err, store.ErrBusy) {
+		t.Fatalf("busy with 3 queued: %v, want store.ErrBusy", err)
+	}
 	if err := w.do(t.Context(), "shed", true, insert("shed")); !errors.Is(err, store.ErrBusy) {
 		t.Fatalf("shed write with 3 queued: err %v, want store.ErrBusy", err)
 	}

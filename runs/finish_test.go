@@ -2,16 +2,12 @@ package runs_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/url"
 	"testing"
 	"time"
 
 	"github.com/agentd/agentd"
-	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/llm/sim"
@@ -34,13 +30,7 @@ func TestFinishRetriesThroughABriefStoreOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	m, err := runs.New(runs.Config{Store: st, Agents: []*agent.Agent{{Name: "a"}},
-		Model:  sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 10}), // half a second
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Drain(context.Background()) })
+	m := newManager(t, runs.Config{Store: st, Model: sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 10})}) // half a second
 
 	in := &agui.RunAgentInput{ThreadID: "t", RunID: "r1", State: json.RawMessage(`{}`),
 		Messages: []agui.Message{{ID: "u1", Role: "user", Content: agui.TextContent("hi")}}}

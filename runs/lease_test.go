@@ -2,15 +2,11 @@ package runs_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/llm/sim"
@@ -24,13 +20,7 @@ func TestLeaseIsKeptWhileTheRunLivesAndLosingItEndsTheRun(t *testing.T) {
 	t.Parallel()
 	st := testenv.SQLite(t)
 	const ttl = 300 * time.Millisecond
-	m, err := runs.New(runs.Config{Store: st, Agents: []*agent.Agent{{Name: "a"}}, LeaseTTL: ttl,
-		Model:  sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 2000}),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Drain(context.Background()) })
+	m := newManager(t, runs.Config{Store: st, LeaseTTL: ttl, Model: sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 2000})})
 	in := &agui.RunAgentInput{ThreadID: "t", RunID: "r", State: json.RawMessage(`{}`),
 		Messages: []agui.Message{{ID: "u", Role: "user", Content: agui.TextContent("hi")}}}
 	r, err := m.Start(t.Context(), runs.Request{Agent: "a", Input: in})

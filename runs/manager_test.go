@@ -16,11 +16,17 @@ import (
 	"github.com/agentd/agentd/runs"
 )
 
+// newManager starts a manager with agent "a" on cfg, by default on a
+// fresh SQLite store with the instant sim model; it drains at the end.
 func newManager(t *testing.T, cfg runs.Config) *runs.Manager {
 	t.Helper()
-	cfg.Store = testenv.SQLite(t)
+	if cfg.Store == nil {
+		cfg.Store = testenv.SQLite(t)
+	}
+	if cfg.Model == nil {
+		cfg.Model = sim.New(sim.Config{})
+	}
 	cfg.Agents = []*agent.Agent{{Name: "a"}}
-	cfg.Model = sim.New(sim.Config{})
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	m, err := runs.New(cfg)
 	if err != nil {

@@ -1,14 +1,10 @@
 package runs
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/llm/sim"
 )
@@ -17,12 +13,7 @@ import (
 // kept by its manager for rejoining clients.
 func endedRun(t *testing.T) (*Manager, *Run) {
 	t.Helper()
-	m, err := New(Config{Store: testenv.SQLite(t), Agents: []*agent.Agent{{Name: "a"}},
-		Model: sim.New(sim.Config{}), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Drain(context.Background()) })
+	m := testManager(t, Config{}, 0)
 	r := start(t, m, "t", "r")
 	select {
 	case <-r.Wait():
@@ -60,12 +51,7 @@ func TestFinishedRunKeepsNoConversation(t *testing.T) {
 // no other run starts or ends to notice.
 func TestQuietInstanceForgetsExpiredRuns(t *testing.T) {
 	t.Parallel()
-	m, err := New(Config{Store: testenv.SQLite(t), Agents: []*agent.Agent{{Name: "a"}}, LeaseTTL: 30 * time.Millisecond,
-		Retain: time.Millisecond, Model: sim.New(sim.Config{}), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Drain(context.Background()) })
+	m := testManager(t, Config{LeaseTTL: 30 * time.Millisecond, Retain: time.Millisecond}, 0)
 	r := start(t, m, "t", "r")
 	<-r.Wait()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -85,17 +71,8 @@ func TestQuietInstanceForgetsExpiredRuns(t *testing.T) {
 func TestRenewAllRenewsEveryBatch(t *testing.T) {
 	t.Parallel()
 	st := testenv.SQLite(t)
-	m, err := New(Config{Store: st, Agents: []*agent.Agent{{Name: "a"}}, LeaseTTL: time.Hour, // no tick during the test
-		Model:  sim.New(sim.Config{TokensPerSecond: 1, ReplyTokens: 1000}),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-		defer cancel()
-		m.Drain(ctx) // interrupts the runs
-	})
+	m := testManager(t, Config{Store: st, LeaseTTL: time.Hour, // no tick during the test
+		Model: sim.New(sim.Config{TokensPerSecond: 1, ReplyTokens: 1000})}, time.Millisecond)
 	n := 2*renewBatch + 1
 	for i := range n {
 		start(t, m, fmt.Sprint("t", i), fmt.Sprint("r", i))

@@ -16,15 +16,33 @@ import (
 
 func slowManager(t *testing.T) *Manager {
 	t.Helper()
-	m, err := New(Config{Store: testenv.SQLite(t), Agents: []*agent.Agent{{Name: "a"}},
-		Model:  sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 200}),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return testManager(t, Config{Model: sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 200})}, time.Second)
+}
+
+// testManager starts a manager with agent "a" on cfg, by default on a
+// fresh SQLite store with the instant sim model. At the end it drains,
+// interrupting the runs left after drain (0: waits for them).
+func testManager(t *testing.T, cfg Config, drain time.Duration) *Manager {
+	t.Helper()
+	if cfg.Store == nil {
+		cfg.Store = testenv.SQLite(t)
+	}
+	if cfg.Model == nil {
+		cfg.Model = sim.New(sim.Config{})
+	}
+	cfg.Agents = []*agent.Agent{{Name: "a"}}
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	m, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
+		ctx := context.Background()
+		if drain > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, drain)
+			defer cancel()
+		}
 		m.Drain(ctx)
 	})
 	return m

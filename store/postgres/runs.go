@@ -50,7 +50,7 @@ func (s *Store) RenewLeases(ctx context.Context, until time.Time, leases []store
 	if err != nil {
 		return nil, err
 	}
-	return store.Lost(leases, renewed), nil
+	return lostOf(leases, renewed), nil
 }
 
 // InterruptExpired implements store.Store. It locks the candidate threads
@@ -114,4 +114,19 @@ func (s *Store) GetRun(ctx context.Context, id string) (agentd.Run, error) {
 		return agentd.Run{}, fmt.Errorf("postgres: get run %s: %w", id, err)
 	}
 	return r, nil
+}
+
+// lostOf lists the runs of leases that are not among renewed, in order.
+func lostOf(leases []store.Lease, renewed []string) []string {
+	ok := make(map[string]bool, len(renewed))
+	for _, id := range renewed {
+		ok[id] = true
+	}
+	var lost []string
+	for _, l := range leases {
+		if !ok[l.RunID] {
+			lost = append(lost, l.RunID)
+		}
+	}
+	return lost
 }

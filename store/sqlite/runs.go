@@ -15,7 +15,6 @@ import (
 func (s *Store) RenewLeases(ctx context.Context, until time.Time, leases []store.Lease) ([]string, error) {
 	var lost []string
 	err := s.writeTx(ctx, "renew leases", func(ctx context.Context, tx *sql.Tx) error {
-		lost = nil // in case the writer ever runs this twice
 		thread, run := tx.StmtContext(ctx, s.stmt.renewThread), tx.StmtContext(ctx, s.stmt.renewRun)
 		for _, l := range leases {
 			res, err := thread.ExecContext(ctx, ms(until), l.RunID, l.Fence)

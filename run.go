@@ -27,6 +27,6 @@ type Run struct {
 	LeaseUntil time.Time // the owner must renew before this
 	StartedAt  time.Time
 	FinishedAt time.Time // zero while running
-	ErrorCode  string
+	ErrorCode  RunErrorCode
 	ErrorMsg   string
 }

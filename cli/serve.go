@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/httpapi"
@@ -147,7 +148,7 @@ func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agen
 	if embedded {
 		// Only this process uses the file: a run still marked running was
 		// cut off by a crash or kill. Free its thread now, not at lease expiry.
-		if _, err := mgr.Recover(ctx, time.Now().Add(100*365*24*time.Hour), "server_restarted", "the server restarted during the run; send the message again"); err != nil {
+		if _, err := mgr.Recover(ctx, time.Now().Add(100*365*24*time.Hour), agentd.RunErrServerRestarted, "the server restarted during the run; send the message again"); err != nil {
 			return fail(fmt.Errorf("serve: recover runs: %w", err))
 		}
 	}

@@ -13,46 +13,46 @@ import (
 
 // Causes a run's context is cancelled with; each is a RUN_ERROR code.
 var (
-	errCancelled   = errors.New("cancelled")
-	errRestarting  = errors.New("server_restarting")
-	errRunTimeout  = errors.New("run_timeout")
-	errLeaseLost   = errors.New("lease_lost")
-	errInterrupted = errors.New("interrupted")
+	errCancelled   = errors.New(string(agentd.RunErrCancelled))
+	errRestarting  = errors.New(string(agentd.RunErrServerRestarting))
+	errRunTimeout  = errors.New(string(agentd.RunErrRunTimeout))
+	errLeaseLost   = errors.New(string(agentd.RunErrLeaseLost))
+	errInterrupted = errors.New(string(agentd.RunErrInterrupted))
 	errEnded       = errors.New("the run has ended")
 )
 
 // classify turns the error that ended a run into its RUN_ERROR code, a
 // message safe to show, and the status recorded for the run.
-func classify(err error) (code, msg string, status agentd.RunStatus) {
+func classify(err error) (code agentd.RunErrorCode, msg string, status agentd.RunStatus) {
 	var llmErr *llm.Error
 	var se *storeError
 	switch {
 	case errors.Is(err, errCancelled):
-		return "cancelled", "the run was cancelled", agentd.RunCancelled
+		return agentd.RunErrCancelled, "the run was cancelled", agentd.RunCancelled
 	case errors.Is(err, errInterrupted):
-		return "interrupted", "a newer run on this thread replaced this one", agentd.RunCancelled
+		return agentd.RunErrInterrupted, "a newer run on this thread replaced this one", agentd.RunCancelled
 	case errors.Is(err, errRestarting):
-		return "server_restarting", "the server is restarting; send the message again", agentd.RunInterrupted
+		return agentd.RunErrServerRestarting, "the server is restarting; send the message again", agentd.RunInterrupted
 	case errors.Is(err, errRunTimeout):
-		return "run_timeout", "the run exceeded its time limit", agentd.RunFailed
+		return agentd.RunErrRunTimeout, "the run exceeded its time limit", agentd.RunFailed
 	case errors.Is(err, errLeaseLost):
-		return "lease_lost", "another run took over this thread", agentd.RunInterrupted
+		return agentd.RunErrLeaseLost, "another run took over this thread", agentd.RunInterrupted
 	case errors.Is(err, llm.ErrFirstTokenTimeout):
-		return "first_token_timeout", "the model sent no first token within its time limit", agentd.RunFailed
+		return agentd.RunErrFirstTokenTimeout, "the model sent no first token within its time limit", agentd.RunFailed
 	case errors.Is(err, llm.ErrIdleTimeout):
-		return "idle_timeout", "the model stream stalled past its idle time limit", agentd.RunFailed
+		return agentd.RunErrIdleTimeout, "the model stream stalled past its idle time limit", agentd.RunFailed
 	case errors.Is(err, agent.ErrToolTimeout):
-		return "tool_timeout", "a tool did not answer within its time limit", agentd.RunFailed
+		return agentd.RunErrToolTimeout, "a tool did not answer within its time limit", agentd.RunFailed
 	case errors.Is(err, agent.ErrMaxSteps):
-		return "max_steps", err.Error(), agentd.RunFailed
+		return agentd.RunErrMaxSteps, err.Error(), agentd.RunFailed
 	case errors.As(err, &llmErr):
-		return "model_" + string(llmErr.Kind), fmt.Sprintf("the model provider failed (%s)", llmErr.Kind), agentd.RunFailed
+		return agentd.RunErrorCode("model_" + string(llmErr.Kind)), fmt.Sprintf("the model provider failed (%s)", llmErr.Kind), agentd.RunFailed
 	case errors.Is(err, store.ErrFenced):
-		return "lease_lost", "another run took over this thread", agentd.RunInterrupted
+		return agentd.RunErrLeaseLost, "another run took over this thread", agentd.RunInterrupted
 	case errors.As(err, &se):
-		return "store_error", "the conversation could not be saved; retry", agentd.RunFailed
+		return agentd.RunErrStore, "the conversation could not be saved; retry", agentd.RunFailed
 	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout", "a time limit was exceeded", agentd.RunFailed
+		return agentd.RunErrTimeout, "a time limit was exceeded", agentd.RunFailed
 	}
-	return "internal", "the run failed", agentd.RunFailed
+	return agentd.RunErrInternal, "the run failed", agentd.RunFailed
 }

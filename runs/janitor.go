@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agui"
 )
 
@@ -22,7 +23,7 @@ func (m *Manager) Janitor(ctx context.Context, period, threadTTL time.Duration) 
 			return
 		case <-t.C:
 		}
-		if _, err := m.Recover(ctx, time.Now(), "instance_lost", "the server running this run stopped; send the message again"); err != nil {
+		if _, err := m.Recover(ctx, time.Now(), agentd.RunErrInstanceLost, "the server running this run stopped; send the message again"); err != nil {
 			m.cfg.Logger.Warn("janitor: expired leases", "err", err)
 		}
 		if threadTTL > 0 {
@@ -39,7 +40,7 @@ func (m *Manager) Janitor(ctx context.Context, period, threadTTL time.Duration) 
 // Recover interrupts the runs whose lease ended before now and seals
 // their shared logs with a RUN_ERROR of the given code. It returns how many
 // runs it recovered.
-func (m *Manager) Recover(ctx context.Context, now time.Time, code, message string) (int, error) {
+func (m *Manager) Recover(ctx context.Context, now time.Time, code agentd.RunErrorCode, message string) (int, error) {
 	lost, err := m.cfg.Store.InterruptExpired(ctx, now, code, message)
 	if err != nil {
 		return 0, err
@@ -51,7 +52,7 @@ func (m *Manager) Recover(ctx context.Context, now time.Time, code, message stri
 	if m.cfg.Events == nil {
 		return len(lost), nil
 	}
-	last, err := json.Marshal(&agui.Event{Type: agui.RunError, Timestamp: agui.Now(), Code: code, Message: message})
+	last, err := json.Marshal(&agui.Event{Type: agui.RunError, Timestamp: agui.Now(), Code: string(code), Message: message})
 	if err != nil {
 		return len(lost), err
 	}

@@ -143,13 +143,13 @@ func (r *Run) execute() {
 	} else {
 		code, msg, status := classify(err)
 		fin.Status, fin.ErrorCode, fin.ErrorMsg = status, code, msg
-		final = agui.Event{Type: agui.RunError, Code: code, Message: msg}
+		final = agui.Event{Type: agui.RunError, Code: string(code), Message: msg}
 	}
 	// Free the thread before telling the client the run is over: a client
 	// that starts its next run at once must not find the thread busy.
 	if ferr := r.finish(fin, last); ferr != nil && err == nil {
 		code, msg, _ := classify(&storeError{ferr})
-		final = agui.Event{Type: agui.RunError, Code: code, Message: msg}
+		final = agui.Event{Type: agui.RunError, Code: string(code), Message: msg}
 		err = ferr
 	}
 	r.m.finished(r)

@@ -54,7 +54,7 @@ type Store interface {
 	// InterruptExpired marks running runs whose lease ended before now as
 	// interrupted with the given error code, frees their threads, and
 	// returns them.
-	InterruptExpired(ctx context.Context, now time.Time, code, message string) ([]agentd.Run, error)
+	InterruptExpired(ctx context.Context, now time.Time, code agentd.RunErrorCode, message string) ([]agentd.Run, error)
 
 	GetThread(ctx context.Context, id string) (agentd.Thread, error)
 	ListThreads(ctx context.Context, q ThreadQuery) (ThreadPage, error)
@@ -130,7 +130,7 @@ type AppendMessage struct {
 // Finish ends a run.
 type Finish struct {
 	Status    agentd.RunStatus
-	ErrorCode string
+	ErrorCode agentd.RunErrorCode
 	ErrorMsg  string
 	At        time.Time
 }

@@ -57,7 +57,7 @@ func (s *Store) RenewLeases(ctx context.Context, until time.Time, leases []store
 // (in id order, so two sweeps cannot deadlock) before it touches their
 // runs; a run renewed or finished meanwhile is then seen as such and left
 // alone.
-func (s *Store) InterruptExpired(ctx context.Context, now time.Time, code, message string) ([]agentd.Run, error) {
+func (s *Store) InterruptExpired(ctx context.Context, now time.Time, code agentd.RunErrorCode, message string) ([]agentd.Run, error) {
 	now = ts(now)
 	var runs []agentd.Run
 	err := s.inTx(ctx, "interrupt expired runs", func(tx pgx.Tx) error {

@@ -15,7 +15,7 @@ import (
 
 // leaseExpiredCode is the error code of a run whose lease was taken over
 // by a later run after it expired.
-const leaseExpiredCode = "lease_expired"
+const leaseExpiredCode = agentd.RunErrLeaseExpired
 
 // StartRun implements store.Store, in two round trips: the first checks
 // the run id, creates the thread if missing, locks its row and loads it;

@@ -40,7 +40,7 @@ func (s *Store) RenewLeases(ctx context.Context, until time.Time, leases []store
 }
 
 // InterruptExpired implements store.Store.
-func (s *Store) InterruptExpired(ctx context.Context, now time.Time, code, message string) ([]agentd.Run, error) {
+func (s *Store) InterruptExpired(ctx context.Context, now time.Time, code agentd.RunErrorCode, message string) ([]agentd.Run, error) {
 	var runs []agentd.Run
 	err := s.writeTx(ctx, "interrupt expired runs", func(ctx context.Context, tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `

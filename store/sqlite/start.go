@@ -13,7 +13,7 @@ import (
 
 // leaseExpiredCode is the error code of a run whose lease was taken over
 // by a later run after it expired.
-const leaseExpiredCode = "lease_expired"
+const leaseExpiredCode = agentd.RunErrLeaseExpired
 
 // StartRun implements store.Store: the lease, the run, the thread's load
 // and the reconciliation are one transaction.

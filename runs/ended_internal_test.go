@@ -3,6 +3,7 @@ package runs
 import (
 	"fmt"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/agentd/agentd/internal/testenv"
@@ -48,48 +49,55 @@ func TestFinishedRunKeepsNoConversation(t *testing.T) {
 }
 
 // Finished runs leave memory once their rejoin window has passed, even if
-// no other run starts or ends to notice.
+// no other run starts or ends to notice: the lease renewer's next tick
+// forgets them.
 func TestQuietInstanceForgetsExpiredRuns(t *testing.T) {
 	t.Parallel()
-	m := testManager(t, Config{LeaseTTL: 30 * time.Millisecond, Retain: time.Millisecond}, 0)
-	r := start(t, m, "t", "r")
-	<-r.Wait()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		m.mu.Lock()
-		n, kept := len(m.runs), m.kept
-		m.mu.Unlock()
-		if n == 0 && kept == 0 {
-			return
+	synctest.Test(t, func(t *testing.T) {
+		const ttl = 30 * time.Second // the renewer ticks every 10s
+		m := testManager(t, Config{LeaseTTL: ttl, Retain: time.Second}, 0)
+		r := start(t, m, "t", "r")
+		<-r.Wait()
+		kept := func() (int, int64) {
+			synctest.Wait() // the renewer has done what its tick does
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			return len(m.runs), m.kept
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("5s after its window a finished run is still kept (%d runs, %d bytes)", n, kept)
+		time.Sleep(ttl/3 - time.Millisecond)
+		if n, _ := kept(); n != 1 {
+			t.Fatalf("%d runs kept before the renewer's first tick, want the finished one", n)
 		}
-	}
+		time.Sleep(time.Millisecond)
+		if n, b := kept(); n != 0 || b != 0 {
+			t.Fatalf("at the tick after its window a finished run is still kept (%d runs, %d bytes)", n, b)
+		}
+	})
 }
 
 // Renewing more leases than one batch holds renews every one of them.
 func TestRenewAllRenewsEveryBatch(t *testing.T) {
 	t.Parallel()
-	st := testenv.SQLite(t)
-	m := testManager(t, Config{Store: st, LeaseTTL: time.Hour, // no tick during the test
-		Model: sim.New(sim.Config{TokensPerSecond: 1, ReplyTokens: 1000})}, time.Millisecond)
-	n := 2*renewBatch + 1
-	for i := range n {
-		start(t, m, fmt.Sprint("t", i), fmt.Sprint("r", i))
-	}
-	var leased []*Run
-	for deadline := time.Now().Add(10 * time.Second); len(leased) < n; leased = m.leased() {
-		if time.Now().After(deadline) {
+	synctest.Test(t, func(t *testing.T) {
+		st := testenv.SQLite(t)
+		m := testManager(t, Config{Store: st, LeaseTTL: time.Hour, // no tick during the test
+			Model: sim.New(sim.Config{TokensPerSecond: 1, ReplyTokens: 1000})}, time.Millisecond)
+		n := 2*renewBatch + 1
+		for i := range n {
+			start(t, m, fmt.Sprint("t", i), fmt.Sprint("r", i))
+		}
+		synctest.Wait() // every run is streaming its first reply token
+		leased := m.leased()
+		if len(leased) != n {
 			t.Fatalf("%d of %d runs are running", len(leased), n)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	until := time.Now().Add(2 * time.Hour).Truncate(time.Millisecond)
-	m.renewAll(leased, until, 10*time.Second)
-	for i := range n {
-		r, err := st.GetRun(t.Context(), fmt.Sprint("r", i))
-		if err != nil || !r.LeaseUntil.Equal(until) {
-			t.Fatalf("run %d: lease until %v (err %v), want %v", i, r.LeaseUntil, err, until)
+		until := time.Now().Add(2 * time.Hour).Truncate(time.Millisecond)
+		m.renewAll(leased, until, 10*time.Second)
+		for i := range n {
+			r, err := st.GetRun(t.Context(), fmt.Sprint("r", i))
+			if err != nil || !r.LeaseUntil.Equal(until) {
+				t.Fatalf("run %d: lease until %v (err %v), want %v", i, r.LeaseUntil, err, until)
+			}
 		}
-	}
+	})
 }

@@ -2,8 +2,12 @@ package runs_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +34,9 @@ func TestFinishRetriesThroughABriefStoreOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	m := newManager(t, runs.Config{Store: st, Model: sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 10})}) // half a second
+	retries := &retryWatch{twice: make(chan struct{})}
+	m := newManager(t, runs.Config{Store: st, Logger: slog.New(retries),
+		Model: sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 10})}) // half a second
 
 	in := &agui.RunAgentInput{ThreadID: "t", RunID: "r1", State: json.RawMessage(`{}`),
 		Messages: []agui.Message{{ID: "u1", Role: "user", Content: agui.TextContent("hi")}}}
@@ -39,7 +45,11 @@ func TestFinishRetriesThroughABriefStoreOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy.Cut() // before the reply ends
-	time.Sleep(1500 * time.Millisecond)
+	select {
+	case <-retries.twice:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the run did not retry recording its end")
+	}
 	if r.Done() {
 		t.Fatal("the run ended while its end could not be written")
 	}
@@ -69,4 +79,22 @@ func TestFinishRetriesThroughABriefStoreOutage(t *testing.T) {
 	if _, err := m.Start(t.Context(), runs.Request{Agent: "a", Input: in2}); err != nil {
 		t.Fatalf("the next turn: %v", err)
 	}
+}
+
+// retryWatch is a log handler that closes twice once a run has failed to
+// record its end a second time.
+type retryWatch struct {
+	twice chan struct{}
+	n     atomic.Int32
+}
+
+func (w *retryWatch) Enabled(context.Context, slog.Level) bool { return true }
+func (w *retryWatch) WithAttrs([]slog.Attr) slog.Handler       { return w }
+func (w *retryWatch) WithGroup(string) slog.Handler            { return w }
+
+func (w *retryWatch) Handle(_ context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, "recording the run's end failed") && w.n.Add(1) == 2 {
+		close(w.twice)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/agentd/agentd/agui"
@@ -15,12 +16,17 @@ import (
 )
 
 // The manager keeps a long run's lease past its TTL, and a run whose lease
-// is lost (here: its thread deleted) ends with RUN_ERROR lease_lost.
+// is lost (here: its thread deleted) ends with RUN_ERROR lease_lost. The
+// bubble's clock makes the lease lifetimes pass at once and exactly.
 func TestLeaseIsKeptWhileTheRunLivesAndLosingItEndsTheRun(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testLeaseIsKept)
+}
+
+func testLeaseIsKept(t *testing.T) {
 	st := testenv.SQLite(t)
-	const ttl = 300 * time.Millisecond
-	m := newManager(t, runs.Config{Store: st, LeaseTTL: ttl, Model: sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 2000})})
+	const ttl = 30 * time.Second
+	m := newManager(t, runs.Config{Store: st, LeaseTTL: ttl, Model: sim.New(sim.Config{TokensPerSecond: 1, ReplyTokens: 1000})})
 	in := &agui.RunAgentInput{ThreadID: "t", RunID: "r", State: json.RawMessage(`{}`),
 		Messages: []agui.Message{{ID: "u", Role: "user", Content: agui.TextContent("hi")}}}
 	r, err := m.Start(t.Context(), runs.Request{Agent: "a", Input: in})
@@ -28,7 +34,8 @@ func TestLeaseIsKeptWhileTheRunLivesAndLosingItEndsTheRun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	time.Sleep(4 * ttl) // several lease lifetimes
+	time.Sleep(4 * ttl) // several lease lifetimes, renewed every ttl/3
+	synctest.Wait()
 	now := time.Now()
 	_, _, err = st.StartRun(t.Context(), store.StartRun{RunID: "other", ThreadID: "t", Agent: "a", Owner: "elsewhere",
 		Now: now, LeaseUntil: now.Add(time.Minute)})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/agentd/agentd/agui"
@@ -112,64 +113,65 @@ func TestLogReadGivesEachEventsJSON(t *testing.T) {
 }
 
 // Readers tailing the log while the run appends see every event once, in
-// order, as the run appended it (and -race sees no race).
+// order, as the run appended it (and -race sees no race). Every 50 events
+// the readers catch up and wait for more, so they are woken mid-run.
 func TestLogTailedWhileAppended(t *testing.T) {
 	t.Parallel()
-	evs := logEvents()
-	l := newLog()
-	var wg sync.WaitGroup
-	got := make([][]byte, 4)
-	for r := range got {
-		wg.Go(func() {
-			after := 0
-			for {
-				frames, n, done, err := l.Next(context.Background(), after, time.Second)
-				if err != nil || done {
-					return
+	synctest.Test(t, func(t *testing.T) {
+		evs := logEvents()
+		l := newLog()
+		var wg sync.WaitGroup
+		got := make([][]byte, 4)
+		for r := range got {
+			wg.Go(func() {
+				after := 0
+				for {
+					frames, n, done, err := l.Next(context.Background(), after, time.Second)
+					if err != nil || done {
+						return
+					}
+					got[r] = append(got[r], frames...)
+					after += n
 				}
-				got[r] = append(got[r], frames...)
-				after += n
+			})
+		}
+		for i := range evs {
+			if err := l.append(&evs[i], i == len(evs)-1); err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
-	for i := range evs {
-		if err := l.append(&evs[i], i == len(evs)-1); err != nil {
-			t.Fatal(err)
+			if i%50 == 0 {
+				synctest.Wait() // every reader has caught up and waits
+			}
 		}
-		if i%50 == 0 {
-			time.Sleep(time.Millisecond) // let readers catch up mid-run
+		wg.Wait()
+		want := oldFrames(t, evs, 0)
+		for r := range got {
+			if !bytes.Equal(got[r], want) {
+				t.Errorf("reader %d got %d bytes that differ from the %d appended", r, len(got[r]), len(want))
+			}
 		}
-	}
-	wg.Wait()
-	want := oldFrames(t, evs, 0)
-	for r := range got {
-		if !bytes.Equal(got[r], want) {
-			t.Errorf("reader %d got %d bytes that differ from the %d appended", r, len(got[r]), len(want))
-		}
-	}
+	})
 }
 
-// A waiting reader is woken by the next append.
+// A waiting reader is woken by the next append, not by its wait ending.
 func TestLogWakesAWaitingReader(t *testing.T) {
 	t.Parallel()
-	l := newLog()
-	got := make(chan int)
-	go func() {
-		_, n, _, _ := l.Next(context.Background(), 0, time.Minute)
-		got <- n
-	}()
-	time.Sleep(10 * time.Millisecond) // most likely waiting by now; either way n is 1
-	if err := l.append(&agui.Event{Type: agui.RunStarted, ThreadID: "t", RunID: "r"}, false); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case n := <-got:
-		if n != 1 {
-			t.Fatalf("woken with %d events, want 1", n)
+	synctest.Test(t, func(t *testing.T) {
+		l := newLog()
+		got := make(chan int)
+		go func() {
+			_, n, _, _ := l.Next(context.Background(), 0, time.Minute)
+			got <- n
+		}()
+		synctest.Wait() // the reader waits
+		if err := l.append(&agui.Event{Type: agui.RunStarted, ThreadID: "t", RunID: "r"}, false); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the waiting reader was not woken by an append")
-	}
+		start := time.Now()
+		if n := <-got; n != 1 || time.Since(start) != 0 {
+			t.Fatalf("woken with %d events after %v, want 1 at once", n, time.Since(start))
+		}
+	})
 }
 
 // A streamed reply costs a fraction of its JSON: the point of the format.

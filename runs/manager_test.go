@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/agentd/agentd/agent"
@@ -17,7 +18,8 @@ import (
 )
 
 // newManager starts a manager with agent "a" on cfg, by default on a
-// fresh SQLite store with the instant sim model; it drains at the end.
+// fresh SQLite store with the instant sim model and logging nowhere; it
+// drains at the end.
 func newManager(t *testing.T, cfg runs.Config) *runs.Manager {
 	t.Helper()
 	if cfg.Store == nil {
@@ -27,7 +29,9 @@ func newManager(t *testing.T, cfg runs.Config) *runs.Manager {
 		cfg.Model = sim.New(sim.Config{})
 	}
 	cfg.Agents = []*agent.Agent{{Name: "a"}}
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	m, err := runs.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -62,15 +66,22 @@ func TestFinishedRunsAreKeptWithinTheMemoryBound(t *testing.T) {
 	}
 }
 
+// A finished run is kept for its rejoin window, and not a moment longer.
 func TestFinishedRunsExpire(t *testing.T) {
 	t.Parallel()
-	m := newManager(t, runs.Config{Retain: time.Millisecond})
-	run(t, m, 0)
-	time.Sleep(5 * time.Millisecond)
-	run(t, m, 1)
-	if _, ok := m.Get("r0"); ok {
-		t.Error("a run is kept past its rejoin window")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const retain = time.Minute
+		m := newManager(t, runs.Config{Retain: retain, LeaseTTL: time.Hour}) // no renewer tick meanwhile
+		run(t, m, 0)
+		time.Sleep(retain)
+		if _, ok := m.Get("r0"); !ok {
+			t.Error("a run was dropped within its rejoin window")
+		}
+		time.Sleep(time.Millisecond)
+		if _, ok := m.Get("r0"); ok {
+			t.Error("a run is kept past its rejoin window")
+		}
+	})
 }
 
 func TestReleaseIsCalledOnceTheRunEnds(t *testing.T) {

@@ -116,8 +116,10 @@ func TestRun_ServerToolFailuresGoBackToTheModel(t *testing.T) {
 
 func TestRun_ToolTimeoutEndsTheRun(t *testing.T) {
 	t.Parallel()
+	release := make(chan struct{}) // the tool's goroutine outlives the run, not the test
+	t.Cleanup(func() { close(release) })
 	a := &agent.Agent{Name: "a", Tools: []agent.Tool{tool("stuck", func(context.Context, agent.Call) (agent.Result, error) {
-		time.Sleep(2 * time.Second) // ignores its context
+		<-release // ignores its context
 		return agent.Text("late"), nil
 	})}}
 	rec := newRecorder()

@@ -83,10 +83,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 		Limiter: co.limiter, TrustedProxies: proxies, Registerer: reg, Gatherer: reg, UI: webui.Handler()})
 	var ready http.Handler = api
 	handler.Store(&ready)
-	go mgr.Janitor(ctx, max(c.LeaseTTL/3, time.Second), c.ThreadTTL)
-	if co.sweep != nil {
-		go sweepLoop(ctx, co.sweep, log)
-	}
+	bg := startBackground(ctx, mgr, max(c.LeaseTTL/3, time.Second), c.ThreadTTL, co.sweep, log)
+	defer bg.Stop() // before the store and the event log close
 	log.Info("ready", "store", redact(c.Store), "agents", len(agents), "default_agent", defaultAgent(agents),
 		"max_runs", c.MaxRuns, "rate_per_caller", c.Rate)
 
@@ -191,22 +189,6 @@ func startingHandler() http.Handler {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, `{"error":{"code":"unavailable","message":"the server is starting"}}`+"\n")
 	})
-}
-
-// sweepLoop deletes expired shared event logs.
-func sweepLoop(ctx context.Context, sweep func(context.Context, time.Time) (int64, error), log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := sweep(ctx, time.Now()); err != nil {
-			log.Warn("event log sweep", "err", err)
-		}
-	}
 }
 
 func parsePrefixes(list string) ([]netip.Prefix, error) {

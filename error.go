@@ -15,6 +15,7 @@ const (
 	CodeBadJSON     Code = "bad_json"     // 400: not JSON at all
 	CodeTooLarge    Code = "too_large"    // 413
 	CodeUnsupported Code = "unsupported"  // 415: wrong content type
+	CodeForbidden   Code = "forbidden"    // 403: refused for where it came from (Host, cross-site)
 	CodeNotFound    Code = "not_found"    // 404
 	CodeConflict    Code = "conflict"     // 409: e.g. the thread already has a run
 	CodeRateLimited Code = "rate_limited" // 429

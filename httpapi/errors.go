@@ -15,6 +15,7 @@ var statusOf = map[agentd.Code]int{
 	agentd.CodeInvalid:     http.StatusUnprocessableEntity,
 	agentd.CodeTooLarge:    http.StatusRequestEntityTooLarge,
 	agentd.CodeUnsupported: http.StatusUnsupportedMediaType,
+	agentd.CodeForbidden:   http.StatusForbidden,
 	agentd.CodeNotFound:    http.StatusNotFound,
 	agentd.CodeConflict:    http.StatusConflict,
 	agentd.CodeRateLimited: http.StatusTooManyRequests,

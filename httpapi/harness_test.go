@@ -33,6 +33,7 @@ type bundle struct {
 	url   string
 	store store.Store
 	runs  *runs.Manager
+	reg   *prometheus.Registry
 }
 
 type options struct {
@@ -41,6 +42,10 @@ type options struct {
 	budget     *admission.Budget
 	limiter    admission.Limiter
 	doubleSend string
+	// authenticated, allowedHosts, corsOrigins: the request checks.
+	authenticated bool
+	allowedHosts  []string
+	corsOrigins   []string
 }
 
 // counterAgent is a test agent with a server tool that changes the shared
@@ -80,14 +85,15 @@ func setup(t testing.TB, o options) *bundle {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
-		Heartbeat: 200 * time.Millisecond, Budget: o.budget, Limiter: o.limiter, Registerer: reg, Gatherer: reg}))
+		Heartbeat: 200 * time.Millisecond, Budget: o.budget, Limiter: o.limiter, Registerer: reg, Gatherer: reg,
+		Authenticated: o.authenticated, AllowedHosts: o.allowedHosts, CORSOrigins: o.corsOrigins}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		mgr.Drain(ctx)
 		srv.Close()
 	})
-	return &bundle{t: t, url: srv.URL, store: st, runs: mgr}
+	return &bundle{t: t, url: srv.URL, store: st, runs: mgr, reg: reg}
 }
 
 var seq atomic.Int64
@@ -131,6 +137,9 @@ func (b *bundle) do(method, path, ctype string, body []byte, hdr http.Header) *r
 	}
 	for k, v := range hdr {
 		req.Header[k] = v
+	}
+	if h := hdr.Get("Host"); h != "" {
+		req.Host = h // the client sends req.Host, not a Host header
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -40,15 +40,23 @@ type Config struct {
 	// TrustedProxies may set X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	// Registerer receives the HTTP metrics; Gatherer, when set, is served
-	// at /metrics.
+	// at /metrics unless Authenticated (then only Admin serves it).
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
+	// Authenticated: every API request is authenticated. Without it the
+	// API is for this machine: Host must be a loopback name or one of
+	// AllowedHosts (DNS rebinding).
+	Authenticated bool
+	AllowedHosts  []string // host names, a port is ignored
+	// CORSOrigins may call the API from a browser page (exact origins).
+	CORSOrigins []string
 }
 
 // Server serves agentd's HTTP API.
 type Server struct {
 	cfg     Config
 	mux     *http.ServeMux
+	handler http.Handler // mux behind the request checks
 	metrics *metrics
 }
 
@@ -68,6 +76,9 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registerer, cfg.Budget)}
 	s.routes()
+	// Outermost first: the Host check, CORS (answers preflights), the
+	// cross-site check of POST and DELETE, then the routes.
+	s.handler = s.checkHost(s.cors(s.checkOrigin(s.mux)))
 	return s
 }
 
@@ -83,18 +94,16 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("DELETE /threads/{id}", s.handleDeleteThread)
 	s.mux.HandleFunc("GET /livez", s.handleLivez)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
-	if s.cfg.Gatherer != nil {
+	if s.cfg.Gatherer != nil && !s.cfg.Authenticated {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
 	if s.cfg.UI != nil {
 		s.mux.Handle("GET /{$}", s.cfg.UI)
 	}
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errNotFound("no route for "+r.Method+" "+r.URL.Path))
-	})
+	s.mux.HandleFunc("/", notFound)
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }

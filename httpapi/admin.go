@@ -1,0 +1,30 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/pprof"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Admin serves the operator's listener (--admin-addr), apart from the API
+// port: /metrics and net/http/pprof. /debug/pprof/cmdline is not served,
+// since the command line may carry store URLs with passwords.
+func Admin(g prometheus.Gatherer) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/cmdline", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errNotFound("the command line is not served: it may carry secrets"))
+	})
+	mux.HandleFunc("/", notFound)
+	return mux
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, errNotFound("no route for "+r.Method+" "+r.URL.Path))
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/agentd/agentd/llm"
@@ -68,16 +69,38 @@ func newModel(c *serveConfig, log *slog.Logger) (llm.Provider, error) {
 	return nil, fmt.Errorf("--model %q: want sim, openai:MODEL or anthropic:MODEL", spec)
 }
 
-// redact hides a URL's password for logs and errors.
-func redact(url string) string {
-	scheme, rest, ok := strings.Cut(url, "://")
-	if !ok {
-		return url
+// redact hides a URL's secrets for logs and errors: the userinfo password
+// and the value of every query parameter whose name looks secret
+// (password=, sslpassword=, token=, …). A URL that does not parse is
+// hidden but for its scheme, since its parts cannot be told apart.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || strings.Contains(u.Path+u.RawQuery+u.Fragment, "@") { // a stray '@': a password with a bare '/', '?' or '#'?
+		scheme, _, _ := strings.Cut(raw, "://")
+		return scheme + "://***"
 	}
-	creds, host, ok := strings.Cut(rest, "@")
-	if !ok {
-		return url
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
 	}
-	user, _, _ := strings.Cut(creds, ":")
-	return scheme + "://" + user + ":***@" + host
+	if u.RawQuery != "" {
+		pairs := strings.Split(u.RawQuery, "&")
+		for i, p := range pairs {
+			k, _, _ := strings.Cut(p, "=")
+			if name, err := url.QueryUnescape(k); err != nil || secretParam(name) {
+				pairs[i] = k + "=***"
+			}
+		}
+		u.RawQuery = strings.Join(pairs, "&")
+	}
+	return u.String()
+}
+
+func secretParam(name string) bool {
+	name = strings.ToLower(name)
+	for _, w := range []string{"pass", "pwd", "secret", "token", "key", "auth", "credential"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
 }

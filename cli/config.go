@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentd/agentd/httpapi"
 	"github.com/agentd/agentd/internal/flagenv"
 )
 
@@ -47,7 +48,10 @@ type serveConfig struct {
 	TrustedProxies string
 	DoubleSend     string
 
-	PprofAddr string
+	AdminAddr    string
+	PprofAddr    string // deprecated alias of AdminAddr
+	AllowedHosts string
+	CORSOrigins  string
 
 	Redis       string
 	RedisPrefix string
@@ -100,7 +104,10 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.Redis, "redis", "", "Redis URL (redis://…): shared rate limits and run event logs across instances")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", "agentd:", "prefix of every Redis key agentd writes")
 	fs.DurationVar(&c.EventTTL, "event-ttl", time.Hour, "how long a run's shared event log is kept for rejoining clients (with --redis or PostgreSQL)")
-	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); empty: off")
+	fs.StringVar(&c.AdminAddr, "admin-addr", "", "serve /metrics and net/http/pprof on this separate address (e.g. 127.0.0.1:6060); empty: off")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "deprecated: use --admin-addr")
+	fs.StringVar(&c.AllowedHosts, "allowed-hosts", "", "comma-separated host names served besides loopback ones while no authentication is configured")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins (https://app.example.com) whose pages may call the API; none: no CORS")
 	fs.DurationVar(&c.SimFirstToken, "sim-first-token", 0, "sim model: delay before the first token")
 	fs.Float64Var(&c.SimTPS, "sim-tps", 0, "sim model: tokens per second, 0 for instant")
 	fs.IntVar(&c.SimTokens, "sim-tokens", 0, "sim model: minimum reply length in words")
@@ -115,6 +122,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	}
 	c.OpenAIKey = os.Getenv("OPENAI_API_KEY")
 	c.AnthropicKey = os.Getenv("ANTHROPIC_API_KEY")
+	if c.AdminAddr == "" {
+		c.AdminAddr = c.PprofAddr
+	}
 	if c.ModelConcurrency == 0 {
 		c.ModelConcurrency = c.MaxRuns // a lower cap would make admitted runs wait silently
 	}
@@ -147,6 +157,22 @@ func (c *serveConfig) validate() error {
 		return fmt.Errorf("serve: --double-send %q: want reject or interrupt", c.DoubleSend)
 	case c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text":
 		return fmt.Errorf("serve: --log-format %q: want json or text", c.LogFormat)
+	case c.PprofAddr != "" && c.PprofAddr != c.AdminAddr:
+		return errors.New("serve: --pprof-addr is the old name of --admin-addr: set only --admin-addr")
+	}
+	if err := httpapi.CheckOrigins(list(c.CORSOrigins)); err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// list splits a comma-separated flag value, dropping empty entries.
+func list(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -58,15 +58,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if c.PprofAddr != "" {
-		go servePprof(c.PprofAddr, log)
+		log.Warn("--pprof-addr is deprecated: use --admin-addr")
 	}
+	admin, err := startAdmin(c.AdminAddr, reg, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer admin.stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "version", Version)
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st, co, mgr, err := start(ctx, c, log, agents, reg)
 	if err != nil {
 		_ = srv.Close()
@@ -80,7 +86,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 	}
 	api := httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, DefaultAgent: defaultAgent(agents),
 		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, Budget: admission.NewBudget(c.MaxRuns, c.QueueWait).WithPressure(admission.WatchPressure(ctx, c.MaxLag)),
-		Limiter: co.limiter, TrustedProxies: proxies, Registerer: reg, Gatherer: reg, UI: webui.Handler()})
+		Limiter: co.limiter, TrustedProxies: proxies, Registerer: reg, Gatherer: reg, UI: webui.Handler(),
+		AllowedHosts: list(c.AllowedHosts), CORSOrigins: list(strings.ToLower(c.CORSOrigins))})
 	var ready http.Handler = api
 	handler.Store(&ready)
 	bg := startBackground(ctx, mgr, max(c.LeaseTTL/3, time.Second), c.ThreadTTL, co.sweep, log)
@@ -103,6 +110,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
+	admin.stop()
 	log.Info("stopped")
 	return nil
 }
@@ -191,12 +199,9 @@ func startingHandler() http.Handler {
 	})
 }
 
-func parsePrefixes(list string) ([]netip.Prefix, error) {
+func parsePrefixes(cidrs string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	for _, f := range strings.Split(list, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
+	for _, f := range list(cidrs) {
 		if !strings.Contains(f, "/") {
 			if a, err := netip.ParseAddr(f); err == nil {
 				out = append(out, netip.PrefixFrom(a, a.BitLen()))

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -56,7 +57,10 @@ func Open(ctx context.Context, url string, opts Options) (*Client, error) {
 	}
 	ro, err := goredis.ParseURL(url)
 	if err != nil {
-		// Its errors do not repeat the URL, which may hold a password.
+		// A url.Error repeats the URL, password included: keep its cause.
+		if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("redis: open: %w", err)
 	}
 	if opts.PoolSize > 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/agentd/agentd/llm"
@@ -71,29 +72,34 @@ func newModel(c *serveConfig, log *slog.Logger) (llm.Provider, error) {
 
 // redact hides a URL's secrets for logs and errors: the userinfo password
 // and the value of every query parameter whose name looks secret
-// (password=, sslpassword=, token=, …). A URL that does not parse is
+// (password=, sslpassword=, token=, …). What does not parse as a URL, or
+// parses with a stray '@' (a password holding a bare '/', '?' or '#'), is
 // hidden but for its scheme, since its parts cannot be told apart.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || strings.Contains(u.Path+u.RawQuery+u.Fragment, "@") { // a stray '@': a password with a bare '/', '?' or '#'?
-		scheme, _, _ := strings.Cut(raw, "://")
-		return scheme + "://***"
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "***")
+	if err != nil || u.Scheme == "" || strings.Contains(u.Path+u.RawQuery+u.Fragment, "@") {
+		if !strings.ContainsAny(raw, "@=:") {
+			return raw // a bare path
+		}
+		if m := schemeRE.FindString(raw); m != "" {
+			return m + "xxxxx"
+		}
+		return "xxxxx"
 	}
 	if u.RawQuery != "" {
 		pairs := strings.Split(u.RawQuery, "&")
 		for i, p := range pairs {
 			k, _, _ := strings.Cut(p, "=")
 			if name, err := url.QueryUnescape(k); err != nil || secretParam(name) {
-				pairs[i] = k + "=***"
+				pairs[i] = k + "=xxxxx"
 			}
 		}
 		u.RawQuery = strings.Join(pairs, "&")
 	}
-	return u.String()
+	return u.Redacted() // the userinfo password too
 }
+
+var schemeRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://`)
 
 func secretParam(name string) bool {
 	name = strings.ToLower(name)

@@ -2,7 +2,7 @@
 # Idle threads: a stored conversation nobody is using should cost the
 # server no memory. Creates IDLE_THREADS threads (one turn each, instant
 # model, SQLite), waits until the rejoin window has released the finished
-# runs (and one more run has swept them), forces a GC through --pprof-addr
+# runs (and one more run has swept them), forces a GC through --admin-addr
 # and compares the Go heap in use with the same measure before the threads
 # existed. The heap profile at the end is kept to show what is left.
 #
@@ -23,7 +23,7 @@ build
 machine="$(machine_json)"
 pprof_addr="127.0.0.1:$(free_port)"
 start_agentd --store "sqlite://$WORK/idle.db" --model sim --sim-tps 0 \
-  --rejoin-window "$window" --pprof-addr "$pprof_addr"
+  --rejoin-window "$window" --admin-addr "$pprof_addr"
 
 # heap_after_gc prints the bytes of live Go heap right after full GCs: two
 # of them, since sync.Pool contents (net/http's per-connection buffers)

@@ -11,7 +11,7 @@
 # Results: bench/results/ladder/<users>.{json,html,samples} and summary.md.
 # agentd is sampled every 10 s (samples columns: seconds, RSS KiB,
 # goroutines, runs in flight, SSE clients, heap in use, live heap after a
-# forced GC through --pprof-addr; one forced GC per 10 s is a small cost).
+# forced GC through --admin-addr; one forced GC per 10 s is a small cost).
 # Knobs (environment): LADDER_STEPS, LADDER_RAMP_S (20), LADDER_STEADY_S
 # (90), LADDER_THINK (2s), LADDER_TTFT (750ms), LADDER_TPS (20),
 # LADDER_TOKENS (400), LADDER_TOKENS_JITTER (0.5: each reply 200–600 tokens,
@@ -57,7 +57,7 @@ for users in $steps; do
   pprof_addr="127.0.0.1:$(free_port)"
   GOMEMLIMIT="$memlimit" start_agentd --store "sqlite://$WORK/ladder-$users.db" \
     --model openai:fakellm --openai-base-url "$FAKELLM_URL" \
-    --model-concurrency "$model_conc" --pprof-addr "$pprof_addr" "${extra[@]}"
+    --model-concurrency "$model_conc" --admin-addr "$pprof_addr" "${extra[@]}"
   slots="$(metric "$AGENTD_URL" agentd_run_slots)"
   sleep 2
   idle_rss="$(rss_kib "$AGENTD_PID")"

@@ -265,7 +265,7 @@ free_port() {
 }
 
 # profile saves CPU (for seconds) and heap profiles from agentd's
-# --pprof-addr listener into prefix.cpu.pprof and prefix.heap.pprof, plus a
+# --admin-addr listener into prefix.cpu.pprof and prefix.heap.pprof, plus a
 # text top of each.
 profile() { # pprof-host:port seconds prefix
   curl -fsS --max-time $(($2 + 30)) -o "$3.cpu.pprof" "http://$1/debug/pprof/profile?seconds=$2"

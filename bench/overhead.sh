@@ -4,7 +4,7 @@
 # CopilotKit sends it) arrive at a fixed rate; each step offers a higher
 # rate of turns per second and measures what completes, durably stored, on
 # SQLite and on PostgreSQL. A CPU and heap profile of the SQLite run at
-# OVERHEAD_PROFILE_RATE is taken through --pprof-addr.
+# OVERHEAD_PROFILE_RATE is taken through --admin-addr.
 #
 #   bash bench/overhead.sh                    # ~6 min
 #   OVERHEAD_STORES=sqlite OVERHEAD_RATES="1000 3000" bash bench/overhead.sh
@@ -46,7 +46,7 @@ for st in $stores; do
     model_flags=(--model openai:fakellm --openai-base-url "$FAKELLM_URL")
   fi
   pprof_addr="127.0.0.1:$(free_port)"
-  start_agentd --store "$store_url" "${model_flags[@]}" --pprof-addr "$pprof_addr"
+  start_agentd --store "$store_url" "${model_flags[@]}" --admin-addr "$pprof_addr"
 
   for rate in $rates; do
     users=$((rate * step / turns))

@@ -7,7 +7,7 @@
 # users keep arriving for the whole run, so conversations do not grow without bound (a run's cost
 # grows with its conversation's length). agentd is sampled every SOAK_SAMPLE_S seconds: RSS from
 # /proc; goroutines and runs in flight from /metrics; the live heap right
-# after a forced GC through --pprof-addr (the sample forces one GC each
+# after a forced GC through --admin-addr (the sample forces one GC each
 # time, which costs little at this interval).
 #
 #   bash bench/soak.sh                      # 30 minutes
@@ -47,7 +47,7 @@ machine="$(machine_json)"
 start_fakellm --ttft 500ms --tps 20 --tokens 200 --tokens-jitter 0.5 --jitter 0.2 --tools never
 pprof_addr="127.0.0.1:$(free_port)"
 GOMEMLIMIT="$memlimit" start_agentd --store "sqlite://$WORK/soak.db" --model openai:fakellm \
-  --openai-base-url "$FAKELLM_URL" --model-concurrency 10000 --pprof-addr "$pprof_addr"
+  --openai-base-url "$FAKELLM_URL" --model-concurrency 10000 --admin-addr "$pprof_addr"
 start_sampler "$AGENTD_URL" "$AGENTD_PID" "$out/samples.txt" "$sample" "$pprof_addr"
 log "soak: $total_users users arriving over $duration, about $users conversations at a time, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$AGENTD" loadtest --url "$AGENTD_URL/" --users "$total_users" --ramp-up "$duration" --turns "$conv_turns" \

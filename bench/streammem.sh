@@ -34,7 +34,7 @@ pprof_addr="127.0.0.1:$(free_port)"
 # A finer heap sampling rate than the default 512 KiB, so that the profile's
 # per-stream numbers are more than a few samples.
 GODEBUG="memprofilerate=${STREAMMEM_PROFILE_RATE:-8192}${STREAMMEM_GODEBUG:+,$STREAMMEM_GODEBUG}" start_agentd --store "sqlite://$WORK/mem.db" --model openai:fakellm --openai-base-url "$FAKELLM_URL" \
-  --model-concurrency 10000 --pprof-addr "$pprof_addr"
+  --model-concurrency 10000 --admin-addr "$pprof_addr"
 
 # save_heap saves a heap profile taken right after a forced GC; heap_total
 # prints its total in use, in bytes: the live heap at that GC. (MemStats'

@@ -23,7 +23,7 @@ type adminServer struct {
 }
 
 // startAdmin listens on addr and serves until stop; addr "" serves nothing.
-func startAdmin(addr string, g prometheus.Gatherer, log *slog.Logger) (*adminServer, error) {
+func startAdmin(addr string, g prometheus.Gatherer, allowedHosts []string, log *slog.Logger) (*adminServer, error) {
 	if addr == "" {
 		return nil, nil
 	}
@@ -31,7 +31,7 @@ func startAdmin(addr string, g prometheus.Gatherer, log *slog.Logger) (*adminSer
 	if err != nil {
 		return nil, fmt.Errorf("serve: --admin-addr: %w", err)
 	}
-	a := &adminServer{done: make(chan struct{}), srv: &http.Server{Handler: httpapi.Admin(g),
+	a := &adminServer{done: make(chan struct{}), srv: &http.Server{Handler: httpapi.Admin(g, allowedHosts),
 		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}}
 	go func() {
 		defer close(a.done)

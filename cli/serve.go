@@ -63,7 +63,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 	if c.PprofAddr != "" {
 		log.Warn("--pprof-addr is deprecated: use --admin-addr")
 	}
-	admin, err := startAdmin(c.AdminAddr, reg, log)
+	admin, err := startAdmin(c.AdminAddr, reg, list(c.AllowedHosts), log)
 	if err != nil {
 		_ = ln.Close()
 		return err

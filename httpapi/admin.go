@@ -10,8 +10,10 @@ import (
 
 // Admin serves the operator's listener (--admin-addr), apart from the API
 // port: /metrics and net/http/pprof. /debug/pprof/cmdline is not served,
-// since the command line may carry store URLs with passwords.
-func Admin(g prometheus.Gatherer) http.Handler {
+// since the command line may carry store URLs with passwords. It has no
+// authentication, so against DNS rebinding it answers only a Host that is
+// an IP address, a loopback name or one of allowedHosts.
+func Admin(g prometheus.Gatherer, allowedHosts []string) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -22,7 +24,7 @@ func Admin(g prometheus.Gatherer) http.Handler {
 		writeError(w, errNotFound("the command line is not served: it may carry secrets"))
 	})
 	mux.HandleFunc("/", notFound)
-	return mux
+	return newHostPolicy(allowedHosts, true).check(mux, nil)
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

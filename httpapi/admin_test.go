@@ -26,7 +26,7 @@ func TestAdmin_MetricsLeaveThePublicPortWithAuth(t *testing.T) {
 	t.Parallel()
 	open := setup(t, options{})
 	authed := setup(t, options{authenticated: true})
-	admin := httptest.NewServer(httpapi.Admin(authed.reg))
+	admin := httptest.NewServer(httpapi.Admin(authed.reg, []string{"ops.example"}))
 	t.Cleanup(admin.Close)
 
 	if code, body := get(t, open.url+"/metrics"); code != 200 || !strings.Contains(body, "agentd_sse_clients") {
@@ -45,6 +45,19 @@ func TestAdmin_MetricsLeaveThePublicPortWithAuth(t *testing.T) {
 	}
 	if code, body := get(t, admin.URL+"/debug/pprof/goroutine?debug=1"); code != 200 || !strings.Contains(body, "goroutine profile") {
 		t.Errorf("admin pprof goroutine: %d %.200s", code, body)
+	}
+	// Scrapers by IP or a listed name are served, a rebound name is not.
+	for h, want := range map[string]int{"10.0.0.7:9090": 200, "[fd00::1]:9090": 200, "ops.example": 200, "localhost": 200, "evil.example:6060": 403} {
+		req, _ := http.NewRequest("GET", admin.URL+"/metrics", nil)
+		req.Host = h
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("admin /metrics with Host %s: %d, want %d", h, resp.StatusCode, want)
+		}
 	}
 	// The command line (store URLs, passwords) is never shown.
 	code, body := get(t, admin.URL+"/debug/pprof/cmdline")

@@ -21,20 +21,48 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 	if s.cfg.Authenticated {
 		return next
 	}
-	allowed := make(map[string]bool, len(s.cfg.AllowedHosts))
-	for _, h := range s.cfg.AllowedHosts {
-		allowed[hostName(h)] = true
+	hosts := newHostPolicy(s.cfg.AllowedHosts, false)
+	return hosts.check(next, func(r *http.Request) bool {
+		_, pattern := s.mux.Handler(r)
+		return probes[pattern]
+	})
+}
+
+// hostPolicy says which Host headers are served: loopback names, listed
+// names and, with anyIP, any IP address (a rebinding page always sends a
+// name, so an address is safe where scrapers use pod IPs).
+type hostPolicy struct {
+	listed map[string]bool
+	anyIP  bool
+}
+
+func newHostPolicy(list []string, anyIP bool) hostPolicy {
+	p := hostPolicy{listed: make(map[string]bool, len(list)), anyIP: anyIP}
+	for _, h := range list {
+		p.listed[hostName(h)] = true
 	}
+	return p
+}
+
+// check answers 403 to a request whose Host is not served, unless exempt.
+func (p hostPolicy) check(next http.Handler, exempt func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h := hostName(r.Host); !allowed[h] && !loopback(h) {
-			if _, pattern := s.mux.Handler(r); !probes[pattern] {
-				writeError(w, agentd.Errorf(agentd.CodeForbidden,
-					"Host %q is not served: without authentication only loopback names and --allowed-hosts are", r.Host))
-				return
-			}
+		if !p.allows(r.Host) && (exempt == nil || !exempt(r)) {
+			writeError(w, agentd.Errorf(agentd.CodeForbidden,
+				"Host %q is not a name this server answers to: use a loopback name or one in --allowed-hosts", r.Host))
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func (p hostPolicy) allows(host string) bool {
+	name := hostName(host)
+	if p.listed[name] || name == "localhost" || strings.HasSuffix(name, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(name)
+	return err == nil && (p.anyIP || ip.Unmap().IsLoopback())
 }
 
 // hostName is a Host header's name: lower case, without port, brackets or
@@ -44,12 +72,4 @@ func hostName(host string) string {
 		host = h
 	}
 	return strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-}
-
-func loopback(name string) bool {
-	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(name)
-	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -106,7 +106,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.DurationVar(&c.EventTTL, "event-ttl", time.Hour, "how long a run's shared event log is kept for rejoining clients (with --redis or PostgreSQL)")
 	fs.StringVar(&c.AdminAddr, "admin-addr", "", "serve /metrics and net/http/pprof on this separate address (e.g. 127.0.0.1:6060); empty: off")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "deprecated: use --admin-addr")
-	fs.StringVar(&c.AllowedHosts, "allowed-hosts", "", "comma-separated host names served besides loopback ones while no authentication is configured")
+	fs.StringVar(&c.AllowedHosts, "allowed-hosts", "", "comma-separated host names answered besides loopback ones: by the API while no authentication is configured, and by --admin-addr")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins (https://app.example.com) whose pages may call the API; none: no CORS")
 	fs.DurationVar(&c.SimFirstToken, "sim-first-token", 0, "sim model: delay before the first token")
 	fs.Float64Var(&c.SimTPS, "sim-tps", 0, "sim model: tokens per second, 0 for instant")

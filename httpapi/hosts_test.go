@@ -47,6 +47,9 @@ func TestHostCheck_RefusesForeignNamesWithoutAuth(t *testing.T) {
 			t.Errorf("%s with a pod IP as Host: %d %s", p, r.status, r.body)
 		}
 	}
+	if r := b.do("HEAD", "/readyz", "", nil, host("10.1.2.3:8123")); r.status != http.StatusOK {
+		t.Errorf("HEAD /readyz with a pod IP as Host: %d", r.status)
+	}
 }
 
 func TestHostCheck_OffWithAuth(t *testing.T) {

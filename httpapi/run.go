@@ -76,7 +76,7 @@ func (s *Server) decodeRun(w http.ResponseWriter, r *http.Request, name string) 
 		}
 		return nil, agentd.Errorf(agentd.CodeBadJSON, "could not read the request body")
 	}
-	in, err := agui.ParseInput(body)
+	in, err := agui.ParseInput(body, agui.Limits{})
 	if err != nil {
 		var ie *agui.InputError
 		if errors.As(err, &ie) && ie.Syntax {

@@ -107,37 +107,53 @@ func TestLimits_FullThreadRefusesRunsAndStaysReadableAndDeletable(t *testing.T) 
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t, tc.o)
-			thread := newID("t")
-			var history []agui.Message
-			var refused *agui.RunAgentInput
-			for turn := 1; refused == nil; turn++ {
-				if turn > 3 {
-					t.Fatal("three runs and no refusal")
-				}
-				history = append(history, userMsg(strings.Repeat("q", 3000)))
-				in := input(thread, history...)
-				res := b.post("/", in)
-				if res.status != 200 {
+			fill := func() (string, []agui.Message) {
+				t.Helper()
+				thread := newID("t")
+				var history []agui.Message
+				for turn := 1; ; turn++ {
+					if turn > 3 {
+						t.Fatal("three runs and no refusal")
+					}
+					history = append(history, userMsg(strings.Repeat("q", 3000)))
+					in := input(thread, history...)
+					res := b.post("/", in)
+					if res.status == 200 {
+						res.mustFinish(t, in)
+						history, _ = b.thread(thread)
+						continue
+					}
 					wantError(t, "run on a full thread", res, tc.status, tc.code, tc.limit)
-					refused = in
-					break
+					if res := b.do("GET", "/runs/"+in.RunID+"/events", "", nil, nil); res.status != 404 ||
+						!strings.Contains(string(res.body), "no run") {
+						t.Fatalf("the refused run has a record: %d %s", res.status, res.body)
+					}
+					// Readable, and the refused run stored nothing.
+					stored, _ := b.thread(thread)
+					if len(stored) != len(history)-1 {
+						t.Fatalf("the refused run stored something: %d messages, want %d", len(stored), len(history)-1)
+					}
+					return thread, stored
 				}
-				res.mustFinish(t, in)
-				history, _ = b.thread(thread)
 			}
-			stored, _ := b.thread(thread)
-			if len(stored) != len(history)-1 {
-				t.Fatalf("the refused run stored something: %d messages, want %d", len(stored), len(history)-1)
-			}
-			if res := b.do("GET", "/runs/"+refused.RunID+"/events", "", nil, nil); res.status != 404 ||
-				!strings.Contains(string(res.body), "no run") {
-				t.Fatalf("the refused run has a record: %d %s", res.status, res.body)
-			}
-			// The full thread, readable above, is deletable.
+
+			// A full thread is deletable.
+			thread, _ := fill()
 			if res := b.do("DELETE", "/threads/"+thread, "", nil, nil); res.status != http.StatusNoContent {
 				t.Fatalf("DELETE a full thread: %d %s", res.status, res.body)
 			}
 			b.noThreads("after deleting the full thread")
+
+			// An edit of a full thread's first question forks it back to
+			// one message, within the limits: that run goes ahead.
+			thread, stored := fill()
+			edit := stored[0]
+			edit.Content = agui.TextContent("a short question instead")
+			in := input(thread, edit)
+			b.post("/", in).mustFinish(t, in)
+			if msgs, _ := b.thread(thread); len(msgs) != 2 {
+				t.Fatalf("after the edit the thread has %d messages, want 2", len(msgs))
+			}
 		})
 	}
 }

@@ -14,6 +14,7 @@ const (
 	CodeInvalid     Code = "invalid"      // 422: well-formed but not acceptable
 	CodeBadJSON     Code = "bad_json"     // 400: not JSON at all
 	CodeTooLarge    Code = "too_large"    // 413
+	CodeBodyTimeout Code = "body_timeout" // 408: the request body came too slowly
 	CodeUnsupported Code = "unsupported"  // 415: wrong content type
 	CodeForbidden   Code = "forbidden"    // 403: refused for where it came from (Host, cross-site)
 	CodeNotFound    Code = "not_found"    // 404

@@ -23,7 +23,7 @@ func FuzzParseInput(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		in, err := agui.ParseInput(body)
+		in, err := agui.ParseInput(body, agui.Limits{})
 		if err != nil {
 			var ie *agui.InputError
 			if !errors.As(err, &ie) || ie.Msg == "" {

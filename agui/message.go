@@ -85,3 +85,42 @@ func (m *Message) Text() string {
 	}
 	return ""
 }
+
+// Size is the length of the message's JSON as json.Marshal writes it,
+// counting each string as if it needed no escapes and raw fields as given:
+// exact for most messages, a little under for text full of quotes or
+// control characters. It encodes nothing, so a limit on it costs a few
+// additions per message, even over a long stored history.
+func (m *Message) Size() int {
+	n, fields := 0, 0
+	str := func(key, v string, always bool) {
+		if v != "" || always {
+			n += len(key) + len(v) + 5 // "key":"v"
+			fields++
+		}
+	}
+	raw := func(key string, v json.RawMessage) {
+		if len(v) > 0 {
+			n += len(key) + len(v) + 3 // "key":v
+			fields++
+		}
+	}
+	str("id", m.ID, true)
+	str("role", m.Role, true)
+	raw("content", m.Content)
+	str("name", m.Name, false)
+	if len(m.ToolCalls) > 0 {
+		n += len(`"toolCalls":[]`) + len(m.ToolCalls) - 1
+		fields++
+		for _, tc := range m.ToolCalls {
+			n += len(`{"id":"","type":"","function":{"name":"","arguments":""}}`) +
+				len(tc.ID) + len(tc.Type) + len(tc.Function.Name) + len(tc.Function.Arguments)
+		}
+	}
+	str("toolCallId", m.ToolCallID, false)
+	str("error", m.Error, false)
+	str("encryptedValue", m.EncryptedValue, false)
+	str("activityType", m.ActivityType, false)
+	raw("metadata", m.Metadata)
+	return n + 2 + max(fields-1, 0) // {} and commas
+}

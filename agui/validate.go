@@ -9,11 +9,13 @@ import (
 )
 
 // InputError says why a request body is not an acceptable RunAgentInput.
-// Syntax is true when the body is not JSON at all (HTTP 400), false when it
-// is JSON of the wrong shape (HTTP 422).
+// Syntax is true when the body is not JSON at all (HTTP 400), TooLarge when
+// a part of it is over a size limit (HTTP 413); otherwise it is JSON of the
+// wrong shape or over a count limit (HTTP 422).
 type InputError struct {
-	Syntax bool
-	Msg    string
+	Syntax   bool
+	TooLarge bool
+	Msg      string
 }
 
 func (e *InputError) Error() string { return e.Msg }
@@ -22,10 +24,10 @@ func invalid(format string, args ...any) *InputError {
 	return &InputError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// ParseInput decodes and validates a RunAgentInput. Unknown fields are
-// ignored, as the protocol asks. A "null" state or forwardedProps counts as
-// absent.
-func ParseInput(body []byte) (*RunAgentInput, error) {
+// ParseInput decodes and validates a RunAgentInput, within lim. Unknown
+// fields are ignored, as the protocol asks. A "null" state or
+// forwardedProps counts as absent.
+func ParseInput(body []byte, lim Limits) (*RunAgentInput, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var in RunAgentInput
 	if err := dec.Decode(&in); err != nil {
@@ -46,6 +48,10 @@ func ParseInput(body []byte) (*RunAgentInput, error) {
 	}
 	if isNull(in.ForwardedProps) {
 		in.ForwardedProps = nil
+	}
+	// The limits first: they are cheap, and spare validating what is refused.
+	if err := lim.check(&in); err != nil {
+		return nil, err
 	}
 	if err := in.Validate(); err != nil {
 		return nil, err

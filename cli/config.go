@@ -35,6 +35,18 @@ type serveConfig struct {
 	MaxBody      int64
 	Heartbeat    time.Duration
 
+	// Input limits: per request, per stored thread, per reader.
+	MaxIDBytes        int
+	MaxMessages       int
+	MaxMessageBytes   int
+	MaxTools          int
+	MaxStateBytes     int
+	MaxThreadMessages int
+	MaxThreadBytes    int64
+	BodyTimeout       time.Duration
+	MaxRejoinsPerRun  int
+	MaxRejoinsPerUser int
+
 	FirstToken       time.Duration
 	Idle             time.Duration
 	ModelAttempts    int
@@ -90,6 +102,16 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.DurationVar(&c.ThreadTTL, "thread-ttl", 0, "delete threads idle this long; 0 keeps them forever")
 	fs.Int64Var(&c.MaxBody, "max-body", 8<<20, "largest request body in bytes")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", 15*time.Second, "gap between SSE keep-alive comments")
+	fs.IntVar(&c.MaxIDBytes, "max-id-bytes", 128, "longest threadId, runId, message id or tool call id in bytes (422)")
+	fs.IntVar(&c.MaxMessages, "max-messages", 11_000, "most messages in one run request (422)")
+	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", 1<<20, "largest message of a run request, as JSON bytes (413)")
+	fs.IntVar(&c.MaxTools, "max-tools", 128, "most tools in one run request (422)")
+	fs.IntVar(&c.MaxStateBytes, "max-state-bytes", 1<<20, "largest state of a run request, as JSON bytes (413)")
+	fs.IntVar(&c.MaxThreadMessages, "max-thread-messages", 10_000, "most messages a stored thread may reach; a run over it is refused (422)")
+	fs.Int64Var(&c.MaxThreadBytes, "max-thread-bytes", 8<<20, "most bytes of messages a stored thread may reach; a run over it is refused (413)")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", 30*time.Second, "longest wait for a run request's body (408)")
+	fs.IntVar(&c.MaxRejoinsPerRun, "max-rejoins-per-run", 8, "concurrent GET /runs/{id}/events streams of one run (429)")
+	fs.IntVar(&c.MaxRejoinsPerUser, "max-rejoins-per-user", 32, "concurrent GET /runs/{id}/events streams of one user (429)")
 	fs.DurationVar(&c.FirstToken, "first-token-timeout", time.Minute, "limit on the wait for a model's first token")
 	fs.DurationVar(&c.Idle, "idle-timeout", 30*time.Second, "limit on a gap between model tokens")
 	fs.IntVar(&c.ModelAttempts, "model-attempts", 3, "tries of a model call on 429/5xx, with backoff and jitter, within the run's deadline")
@@ -143,6 +165,16 @@ func (c *serveConfig) validate() error {
 		return errors.New("serve: --max-body must be at least 1024")
 	case c.Heartbeat <= 0:
 		return errors.New("serve: --heartbeat must be positive")
+	case c.MaxIDBytes < 16:
+		return errors.New("serve: --max-id-bytes must be at least 16 (a UUID is 36)")
+	case c.MaxMessages < 1 || c.MaxTools < 0 || c.MaxThreadMessages < 1:
+		return errors.New("serve: --max-messages and --max-thread-messages must be at least 1, --max-tools at least 0")
+	case c.MaxMessageBytes < 1024 || c.MaxStateBytes < 1024 || c.MaxThreadBytes < 1024:
+		return errors.New("serve: --max-message-bytes, --max-state-bytes and --max-thread-bytes must be at least 1024")
+	case c.BodyTimeout <= 0:
+		return errors.New("serve: --body-timeout must be positive")
+	case c.MaxRejoinsPerRun < 1 || c.MaxRejoinsPerUser < 1:
+		return errors.New("serve: --max-rejoins-per-run and --max-rejoins-per-user must be at least 1")
 	case c.FirstToken <= 0 || c.Idle <= 0:
 		return errors.New("serve: --first-token-timeout and --idle-timeout must be positive")
 	case c.ModelAttempts < 1 || c.ModelConcurrency < 0:

@@ -19,6 +19,7 @@ import (
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/agent"
+	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/httpapi"
 	"github.com/agentd/agentd/llm/guard"
 	"github.com/agentd/agentd/runs"
@@ -85,7 +86,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 		return err
 	}
 	api := httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, DefaultAgent: defaultAgent(agents),
-		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, Budget: admission.NewBudget(c.MaxRuns, c.QueueWait).WithPressure(admission.WatchPressure(ctx, c.MaxLag)),
+		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, BodyTimeout: c.BodyTimeout,
+		Limits: agui.Limits{IDBytes: c.MaxIDBytes, Messages: c.MaxMessages, MessageBytes: c.MaxMessageBytes,
+			Tools: c.MaxTools, StateBytes: c.MaxStateBytes},
+		MaxRejoinsPerRun: c.MaxRejoinsPerRun, MaxRejoinsPerUser: c.MaxRejoinsPerUser, Budget: admission.NewBudget(c.MaxRuns, c.QueueWait).WithPressure(admission.WatchPressure(ctx, c.MaxLag)),
 		Limiter: co.limiter, TrustedProxies: proxies, Registerer: reg, Gatherer: reg, UI: webui.Handler(),
 		AllowedHosts: list(c.AllowedHosts), CORSOrigins: list(strings.ToLower(c.CORSOrigins))})
 	var ready http.Handler = api
@@ -146,7 +150,7 @@ func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agen
 	agents = guarded(agents, limits, reg)
 	host, _ := os.Hostname()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: agents, Model: model, Owner: host + "/" + uuid.NewString()[:8],
-		LeaseTTL: c.LeaseTTL, RunTimeout: c.RunTimeout, Retain: c.Rejoin, RetainBytes: c.RejoinMemory, Logger: log, DoubleSend: c.DoubleSend, Registerer: reg,
+		LeaseTTL: c.LeaseTTL, RunTimeout: c.RunTimeout, MaxThreadMessages: c.MaxThreadMessages, MaxThreadBytes: c.MaxThreadBytes, Retain: c.Rejoin, RetainBytes: c.RejoinMemory, Logger: log, DoubleSend: c.DoubleSend, Registerer: reg,
 		Events: co.events, Signals: co.signals})
 	if err != nil {
 		return fail(err)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/agentd/agentd"
 )
@@ -14,6 +15,7 @@ var statusOf = map[agentd.Code]int{
 	agentd.CodeBadJSON:     http.StatusBadRequest,
 	agentd.CodeInvalid:     http.StatusUnprocessableEntity,
 	agentd.CodeTooLarge:    http.StatusRequestEntityTooLarge,
+	agentd.CodeBodyTimeout: http.StatusRequestTimeout,
 	agentd.CodeUnsupported: http.StatusUnsupportedMediaType,
 	agentd.CodeForbidden:   http.StatusForbidden,
 	agentd.CodeNotFound:    http.StatusNotFound,
@@ -44,7 +46,13 @@ func writeError(w http.ResponseWriter, err error) {
 	writeJSON(w, statusOf[body.Error.Code], body)
 }
 
+// jsonWriteTimeout bounds writing a JSON response, so a client that never
+// reads cannot hold the handler's goroutine forever; it is ample for an
+// 8 MiB thread over a slow link.
+var jsonWriteTimeout = 30 * time.Second // a var for a test
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(jsonWriteTimeout))
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

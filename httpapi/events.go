@@ -25,6 +25,12 @@ func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, agentd.Errorf(agentd.CodeInvalid, "Last-Event-ID must be a non-negative sequence number"))
 		return
 	}
+	release, err := s.rejoins.acquire(id, requestUser(r))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer release()
 	feed, err := s.cfg.Runs.Feed(r.Context(), id, after)
 	if errors.Is(err, coord.ErrNotFound) {
 		writeError(w, s.runGone(r, id))

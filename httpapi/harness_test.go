@@ -46,6 +46,13 @@ type options struct {
 	authenticated bool
 	allowedHosts  []string
 	corsOrigins   []string
+	// Input limits (zero: none, or the server's default body timeout).
+	limits                        agui.Limits
+	threadMessages                int
+	threadBytes                   int64
+	bodyTimeout                   time.Duration
+	rejoinsPerRun, rejoinsPerUser int
+	wrap                          func(http.Handler) http.Handler // around the API, e.g. to set the caller
 }
 
 // counterAgent is a test agent with a server tool that changes the shared
@@ -80,13 +87,18 @@ func setup(t testing.TB, o options) *bundle {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: o.agents, Model: o.model, Logger: log, LeaseTTL: 3 * time.Second,
-		DoubleSend: o.doubleSend, Registerer: reg})
+		DoubleSend: o.doubleSend, Registerer: reg, MaxThreadMessages: o.threadMessages, MaxThreadBytes: o.threadBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
+	var h http.Handler = httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
 		Heartbeat: 200 * time.Millisecond, Budget: o.budget, Limiter: o.limiter, Registerer: reg, Gatherer: reg,
-		Authenticated: o.authenticated, AllowedHosts: o.allowedHosts, CORSOrigins: o.corsOrigins}))
+		Limits: o.limits, BodyTimeout: o.bodyTimeout, MaxRejoinsPerRun: o.rejoinsPerRun, MaxRejoinsPerUser: o.rejoinsPerUser,
+		Authenticated: o.authenticated, AllowedHosts: o.allowedHosts, CORSOrigins: o.corsOrigins})
+	if o.wrap != nil {
+		h = o.wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -48,6 +48,8 @@ func newHostPolicy(list []string, anyIP bool) hostPolicy {
 func (p hostPolicy) check(next http.Handler, exempt func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !p.allows(r.Host) && (exempt == nil || !exempt(r)) {
+			// Unread, the body must not hold the connection after the answer.
+			w.Header().Set("Connection", "close")
 			writeError(w, agentd.Errorf(agentd.CodeForbidden,
 				"Host %q is not a name this server answers to: use a loopback name or one in --allowed-hosts", r.Host))
 			return

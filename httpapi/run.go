@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -68,19 +67,18 @@ func (s *Server) decodeRun(w http.ResponseWriter, r *http.Request, name string) 
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return nil, agentd.Errorf(agentd.CodeUnsupported, "Content-Type must be application/json")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	body, err := s.readBody(w, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, agentd.Errorf(agentd.CodeTooLarge, "request body exceeds %d bytes", s.cfg.MaxBody)
-		}
-		return nil, agentd.Errorf(agentd.CodeBadJSON, "could not read the request body")
+		return nil, err
 	}
-	in, err := agui.ParseInput(body)
+	in, err := agui.ParseInput(body, s.cfg.Limits)
 	if err != nil {
 		var ie *agui.InputError
-		if errors.As(err, &ie) && ie.Syntax {
+		switch {
+		case errors.As(err, &ie) && ie.Syntax:
 			return nil, &agentd.Error{Code: agentd.CodeBadJSON, Message: ie.Msg}
+		case errors.As(err, &ie) && ie.TooLarge:
+			return nil, &agentd.Error{Code: agentd.CodeTooLarge, Message: ie.Msg}
 		}
 		return nil, &agentd.Error{Code: agentd.CodeInvalid, Message: "not a valid RunAgentInput: " + err.Error()}
 	}

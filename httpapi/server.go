@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/agentd/agentd/admission"
+	"github.com/agentd/agentd/agui"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -29,6 +30,14 @@ type Config struct {
 	DefaultAgent string
 	// MaxBody caps a request body in bytes (0: 8 MiB).
 	MaxBody int64
+	// Limits bounds what one run request may carry (zero fields: no bound).
+	Limits agui.Limits
+	// BodyTimeout bounds reading a run request's body (0: 30s).
+	BodyTimeout time.Duration
+	// MaxRejoinsPerRun and MaxRejoinsPerUser cap the concurrent
+	// GET /runs/{id}/events streams of one run and of one user (0: no cap).
+	MaxRejoinsPerRun  int
+	MaxRejoinsPerUser int
 	// Heartbeat is the gap between SSE keep-alive comments (0: 15s).
 	Heartbeat time.Duration
 	// UI, when set, is served at GET /.
@@ -58,6 +67,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler // mux behind the request checks
 	metrics *metrics
+	rejoins rejoins
 }
 
 // New returns a Server.
@@ -68,13 +78,17 @@ func New(cfg Config) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 8 << 20
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = 30 * time.Second
+	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registerer, cfg.Budget)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registerer, cfg.Budget),
+		rejoins: rejoins{perRun: cfg.MaxRejoinsPerRun, perUser: cfg.MaxRejoinsPerUser}}
 	s.routes()
 	// Outermost first: the Host check, CORS (answers preflights), the
 	// cross-site check of POST and DELETE, then the routes.

@@ -25,7 +25,7 @@ func tinyAgent(t *testing.T) string {
 	running := map[string]bool{}
 	return serve(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		in, err := agui.ParseInput(body)
+		in, err := agui.ParseInput(body, agui.Limits{})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusUnprocessableEntity)
 			return

@@ -26,7 +26,7 @@ func readInput(t *testing.T, r *http.Request) *agui.RunAgentInput {
 		t.Errorf("reading request: %v", err)
 		return nil
 	}
-	in, err := agui.ParseInput(body)
+	in, err := agui.ParseInput(body, agui.Limits{})
 	if err != nil {
 		t.Errorf("server rejected loadgen's request: %v\n%s", err, body)
 		return nil

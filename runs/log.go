@@ -15,8 +15,10 @@ import (
 type Feed interface {
 	// Next returns the SSE frames of the events after sequence number
 	// after, back to back, and how many there are, waiting up to wait for
-	// the first one. done reports that the run's log is complete and
-	// nothing follows the frames returned.
+	// the first one. It stops once it has maxNext bytes (after at least
+	// one event, however large), so a long log is written in pieces. done reports
+	// that the run's log is complete and nothing follows the frames
+	// returned.
 	Next(ctx context.Context, after int, wait time.Duration) (frames []byte, n int, done bool, err error)
 }
 
@@ -54,6 +56,11 @@ const (
 	recText        // TEXT_MESSAGE_CONTENT; payload: uvarint index in ids, then the delta
 	recArgs        // TOOL_CALL_ARGS; likewise
 )
+
+// maxNext bounds the events one Feed.Next returns: a client rejoining a
+// long run from its start gets it in pieces of this size, not one buffer
+// the size of the log.
+const maxNext = 64 << 10
 
 // chunkSize holds a 400-token reply in about four chunks; a larger record
 // gets a chunk of its own size.
@@ -137,11 +144,13 @@ func uvarintLen(x uint64) int {
 }
 
 // read calls f with the sequence number and JSON of each event after
-// sequence number after, in order; the JSON is valid only during the call.
-// It returns how many events it passed, whether the log is complete, and,
-// when there was nothing to pass and more may come, a channel closed when
-// more arrives. f runs without the log's lock held.
-func (l *Log) read(after int, f func(seq int, event []byte)) (n int, closed bool, wake <-chan struct{}) {
+// sequence number after, in order, stopping after the event that brings
+// the JSON passed to limit bytes (limit <= 0: no bound); the JSON is valid
+// only during the call. It returns how many events it passed, whether the
+// log is complete with nothing after them, and, when there was nothing to
+// pass and more may come, a channel closed when more arrives. f runs
+// without the log's lock held.
+func (l *Log) read(after, limit int, f func(seq int, event []byte)) (n int, closed bool, wake <-chan struct{}) {
 	after = max(after, 0)
 	l.mu.Lock()
 	closed = l.closed
@@ -164,9 +173,13 @@ func (l *Log) read(after int, f func(seq int, event []byte)) (n int, closed bool
 	l.mu.Unlock()
 
 	var scratch []byte // a per-token event's JSON
+	passed := 0        // bytes of JSON
 	for _, c := range chunks {
 		seq := c.first
 		for b := c.buf; len(b) > 0; {
+			if limit > 0 && passed >= limit {
+				return n, false, nil // more follows
+			}
 			kind := b[0]
 			size, k := binary.Uvarint(b[1:])
 			payload := b[1+k : 1+k+int(size)]
@@ -176,6 +189,7 @@ func (l *Log) read(after int, f func(seq int, event []byte)) (n int, closed bool
 			}
 			n++
 			if kind == recJSON {
+				passed += len(payload)
 				f(seq, payload)
 				continue
 			}
@@ -188,15 +202,17 @@ func (l *Log) read(after int, f func(seq int, event []byte)) (n int, closed bool
 				scratch = make([]byte, 0, 128)
 			}
 			scratch = agui.AppendDeltaEvent(scratch[:0], t, ids[ref], payload[k:])
+			passed += len(scratch)
 			f(seq, scratch)
 		}
 	}
 	return n, closed, nil
 }
 
-// frames returns the SSE frames after sequence number after.
+// frames returns the SSE frames after sequence number after, about
+// maxNext bytes at most.
 func (l *Log) frames(after int) (out []byte, n int, closed bool, wake <-chan struct{}) {
-	n, closed, wake = l.read(after, func(seq int, ev []byte) {
+	n, closed, wake = l.read(after, maxNext, func(seq int, ev []byte) {
 		if out == nil {
 			out = make([]byte, 0, 256) // most reads are of one event or a few
 		}

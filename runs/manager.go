@@ -46,6 +46,13 @@ type Config struct {
 	Events coord.EventLog
 	// EventBatch is how long the copy waits to gather events (0: 50ms).
 	EventBatch time.Duration
+	// MaxThreadMessages and MaxThreadBytes bound a stored thread (0: no
+	// bound): a run whose reconciled thread would hold more messages, or
+	// more bytes of them (agui.Message.Size summed), is refused before it
+	// starts and nothing is written. The run's own output may take the
+	// thread past them; the next run is then refused.
+	MaxThreadMessages int
+	MaxThreadBytes    int64
 	// Signals, when set, reaches the runs of the other instances: Cancel
 	// and the interrupt policy then stop a run wherever it executes, and
 	// the manager listens for the signals of the others.

@@ -25,7 +25,7 @@ func (r *Run) publish(events coord.EventLog, every time.Duration) {
 		// The batch's events, encoded back to back in one buffer.
 		var data []byte
 		var ends []int
-		n, closed, wake := r.Log.read(sent, func(_ int, ev []byte) {
+		n, closed, wake := r.Log.read(sent, maxNext, func(_ int, ev []byte) {
 			data = append(data, ev...)
 			ends = append(ends, len(data))
 		})
@@ -98,7 +98,12 @@ func (f *sharedFeed) Next(ctx context.Context, after int, wait time.Duration) ([
 		}
 	}
 	var out []byte
-	for _, fr := range frames {
+	for i, fr := range frames {
+		if len(out) >= maxNext {
+			// Too much for one write: the rest is the next call's.
+			f.first, f.done, f.firstAfter, f.used = frames[i:], done, int(frames[i-1].Seq), false
+			return out, i, false, nil
+		}
 		out = agui.AppendRawFrame(out, fr.Seq, fr.Data)
 	}
 	return out, len(frames), done && len(frames) == 0, nil

@@ -104,7 +104,8 @@ func (m *Manager) begin(ctx context.Context, ag *agent.Agent, in *agui.RunAgentI
 			for i, msg := range plan.Append {
 				appended[i] = store.AppendMessage{Message: msg}
 			}
-			return store.Reconciled{TruncateAt: plan.TruncateAt, Append: appended, State: state}
+			return store.Reconciled{TruncateAt: plan.TruncateAt, Append: appended, State: state,
+				Refuse: m.overLimit(in.ThreadID, stored.Messages, plan)}
 		},
 	})
 	m.metrics.storeOp("start_run", now)
@@ -126,6 +127,35 @@ func (m *Manager) begin(ctx context.Context, ag *agent.Agent, in *agui.RunAgentI
 	m.cfg.Logger.Info("run started", "thread", in.ThreadID, "run", in.RunID, "agent", ag.Name,
 		"history", len(r.input.History), "merge", plan.Reason)
 	return r, nil
+}
+
+// overLimit refuses a run whose reconciled thread (the kept part of
+// stored, then plan.Append) would be over the thread limits.
+func (m *Manager) overLimit(threadID string, stored []agui.Message, plan history.Plan) error {
+	keep := stored
+	if plan.TruncateAt >= 0 && plan.TruncateAt < len(keep) {
+		keep = keep[:plan.TruncateAt]
+	}
+	const advice = "; start a new thread, or delete this one"
+	if limit, n := m.cfg.MaxThreadMessages, len(keep)+len(plan.Append); limit > 0 && n > limit {
+		return agentd.Errorf(agentd.CodeInvalid, "thread %s would hold %d messages, over --max-thread-messages %d"+advice,
+			threadID, n, limit)
+	}
+	limit := m.cfg.MaxThreadBytes
+	if limit <= 0 {
+		return nil
+	}
+	var size int64
+	for _, msgs := range [][]agui.Message{keep, plan.Append} {
+		for i := range msgs {
+			size += int64(msgs[i].Size())
+		}
+	}
+	if size > limit {
+		return agentd.Errorf(agentd.CodeTooLarge, "thread %s would hold %d bytes of messages, over --max-thread-bytes %d"+advice,
+			threadID, size, limit)
+	}
+	return nil
 }
 
 func storeUnavailable(err error) error {

@@ -86,7 +86,8 @@ type StartRun struct {
 	// State, and the thread's version grows by one even when the result
 	// changes nothing. StartRun then returns the thread as written. A
 	// message id already in the kept history (or twice in Append) fails
-	// the whole StartRun with a CodeConflict *agentd.Error. Reconcile is
+	// the whole StartRun with a CodeConflict *agentd.Error, and a result
+	// with Refuse set fails it with that error. Reconcile is
 	// called at most once, and not at all when StartRun is refused before
 	// it (ErrRunExists, ErrThreadBusy), so a closure may record what it
 	// decided for the caller. nil writes nothing beyond the lease, and the
@@ -103,6 +104,11 @@ type Reconciled struct {
 	TruncateAt int
 	Append     []AppendMessage
 	State      json.RawMessage // nil leaves the state unchanged
+	// Refuse, when set, fails the StartRun with this error (errors.Is and
+	// errors.As find it in the one returned) and the store writes nothing,
+	// not even the lease or a new thread: Reconcile saw that the run must
+	// not start, such as on a thread over its size limit.
+	Refuse error
 }
 
 // Checkpoint is one atomic write of a run.

@@ -154,6 +154,9 @@ func readClaim(ctx context.Context, t *pipeTx, b *pgx.Batch, threadID string, ch
 // check.
 func (s *Store) queueReconcile(b *pgx.Batch, p store.StartRun, fence int64, th agentd.Thread) (agentd.Thread, error) {
 	rec := p.Reconcile(th)
+	if rec.Refuse != nil {
+		return th, rec.Refuse
+	}
 	cp := store.Checkpoint{RunID: p.RunID, ThreadID: p.ThreadID, Fence: fence, Version: th.Version,
 		TruncateAt: rec.TruncateAt, Append: rec.Append, State: rec.State}
 	bodies, err := checkCheckpoint(cp)

@@ -130,6 +130,9 @@ func (s *Store) takeLease(ctx context.Context, tx *sql.Tx, p store.StartRun) (ag
 // lease in this transaction, so there is no lease or version to check.
 func (s *Store) reconcile(ctx context.Context, tx *sql.Tx, p store.StartRun, fence int64, th agentd.Thread) (agentd.Thread, error) {
 	rec := p.Reconcile(th)
+	if rec.Refuse != nil {
+		return th, rec.Refuse
+	}
 	cp := store.Checkpoint{RunID: p.RunID, ThreadID: p.ThreadID, Fence: fence, Version: th.Version,
 		TruncateAt: rec.TruncateAt, Append: rec.Append, State: rec.State}
 	bodies, err := checkCheckpoint(cp)

@@ -221,3 +221,53 @@ func testStartRunReconcileRefused(t *testing.T, s store.Store) {
 		t.Fatalf("after refused StartRuns: version %d, %d messages; want %d, 2", got.Version, len(got.Messages), v)
 	}
 }
+
+// testStartRunRefuse: a Reconcile that sets Refuse fails StartRun with
+// that error, and nothing is written: no run, no lease taken over, no new
+// thread; the thread takes a run at once afterwards.
+func testStartRunRefuse(t *testing.T, s store.Store) {
+	id := ids(t)
+	at := now()
+	threadID, fresh := id("thread"), id("thread")
+	cleanupThreads(t, s, threadID, fresh)
+	a, th := mustStart(t, s, startParams(id("run"), threadID, at, time.Minute))
+	v := mustCommit(t, s, checkpoint(a, th.Version, user(id("m"), "one")))
+	before := mustGetThread(t, s, threadID)
+	refusal := agentd.Errorf(agentd.CodeTooLarge, "the thread is full")
+
+	// A's lease has expired, so the run would take the thread over.
+	var (
+		seen  agentd.Thread
+		calls int
+	)
+	takeover := at.Add(2 * time.Minute)
+	p := reconciling(startParams(id("run"), threadID, takeover, time.Hour), store.Reconciled{TruncateAt: 0,
+		Append: []store.AppendMessage{user(id("m"), "new")}, State: json.RawMessage(`{"lost":true}`), Refuse: refusal}, &seen, &calls)
+	_, _, err := s.StartRun(t.Context(), p)
+	wantErr(t, "StartRun with a refusing Reconcile", err, refusal)
+	if calls != 1 || len(seen.Messages) != 1 {
+		t.Fatalf("Reconcile called %d times and saw %d messages, want once and 1", calls, len(seen.Messages))
+	}
+	_, err = s.GetRun(t.Context(), p.RunID)
+	wantErr(t, "GetRun of a refused run", err, store.ErrNotFound)
+	got := mustGetThread(t, s, threadID)
+	if got.Version != v {
+		t.Fatalf("version after a refusal %d, want %d", got.Version, v)
+	}
+	sameMessages(t, "after a refusal", got.Messages, before.Messages)
+	sameState(t, "after a refusal", got.State, before.State)
+	sameTime(t, "UpdatedAt after a refusal", got.UpdatedAt, before.UpdatedAt)
+	sameRun(t, "the holder after a refusal", mustGetRun(t, s, a.ID), a)
+
+	// A new thread is not created.
+	p = reconciling(startParams(id("run"), fresh, at, time.Hour),
+		store.Reconciled{TruncateAt: -1, Append: []store.AppendMessage{user(id("m"), "new")}, Refuse: refusal}, &seen, &calls)
+	_, _, err = s.StartRun(t.Context(), p)
+	wantErr(t, "StartRun on a new thread with a refusing Reconcile", err, refusal)
+	_, err = s.GetThread(t.Context(), fresh)
+	wantErr(t, "GetThread of a new thread whose run was refused", err, store.ErrNotFound)
+
+	// The refusal held no lease: a run starts at once.
+	mustCommit(t, s, finishCheckpoint(a, v, agentd.RunSucceeded, at.Add(time.Second)))
+	mustStart(t, s, startParams(id("run"), threadID, at.Add(2*time.Second), time.Hour))
+}

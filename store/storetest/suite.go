@@ -16,7 +16,8 @@
 //   - StartRun with Reconcile applies the result as Commit would, bumps the
 //     version once (even for a result that changes nothing), and returns
 //     the thread as stored; a conflict or an invalid result writes
-//     nothing, not even the lease.
+//     nothing, not even the lease; so does a result with Refuse set, and
+//     StartRun then returns its error.
 //   - A run whose expired lease is taken over is marked interrupted with
 //     error code "lease_expired" and FinishedAt = the new run's Now.
 //   - Commit checks the lease before the version: a fenced run gets
@@ -51,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StartRunCreatesThread", testStartRunCreatesThread},
 		{"StartRunReconcile", testStartRunReconcile},
 		{"StartRunReconcileRefused", testStartRunReconcileRefused},
+		{"StartRunRefuse", testStartRunRefuse},
 		{"MessagesRoundTrip", testMessagesRoundTrip},
 		{"State", testState},
 		{"Truncate", testTruncate},

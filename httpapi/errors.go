@@ -11,16 +11,17 @@ import (
 )
 
 var statusOf = map[agentd.Code]int{
-	agentd.CodeBadJSON:     http.StatusBadRequest,
-	agentd.CodeInvalid:     http.StatusUnprocessableEntity,
-	agentd.CodeTooLarge:    http.StatusRequestEntityTooLarge,
-	agentd.CodeUnsupported: http.StatusUnsupportedMediaType,
-	agentd.CodeNotFound:    http.StatusNotFound,
-	agentd.CodeConflict:    http.StatusConflict,
-	agentd.CodeRateLimited: http.StatusTooManyRequests,
-	agentd.CodeOverloaded:  http.StatusServiceUnavailable,
-	agentd.CodeUnavailable: http.StatusServiceUnavailable,
-	agentd.CodeInternal:    http.StatusInternalServerError,
+	agentd.CodeBadJSON:        http.StatusBadRequest,
+	agentd.CodeInvalid:        http.StatusUnprocessableEntity,
+	agentd.CodeTooLarge:       http.StatusRequestEntityTooLarge,
+	agentd.CodeUnsupported:    http.StatusUnsupportedMediaType,
+	agentd.CodeNotFound:       http.StatusNotFound,
+	agentd.CodeConflict:       http.StatusConflict,
+	agentd.CodeRateLimited:    http.StatusTooManyRequests,
+	agentd.CodeTooManyThreads: http.StatusForbidden,
+	agentd.CodeOverloaded:     http.StatusServiceUnavailable,
+	agentd.CodeUnavailable:    http.StatusServiceUnavailable,
+	agentd.CodeInternal:       http.StatusInternalServerError,
 }
 
 type errorBody struct {

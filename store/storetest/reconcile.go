@@ -202,7 +202,7 @@ func testStartRunReconcileRefused(t *testing.T, s store.Store) {
 		store.Reconciled{TruncateAt: -1, Append: []store.AppendMessage{twice, twice}}, &seen, &calls)
 	_, _, err := s.StartRun(t.Context(), p)
 	wantCode(t, "StartRun on a new thread reconciling with an id twice", err, agentd.CodeConflict)
-	_, err = s.GetThread(t.Context(), fresh)
+	_, err = s.GetThread(t.Context(), suiteUser, fresh)
 	wantErr(t, "GetThread of a new thread whose reconciliation failed", err, store.ErrNotFound)
 
 	// Refused before reconciling: Reconcile is not called.

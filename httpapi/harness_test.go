@@ -18,6 +18,7 @@ import (
 	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/coord"
 	"github.com/agentd/agentd/httpapi"
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/llm"
@@ -41,6 +42,11 @@ type options struct {
 	budget     *admission.Budget
 	limiter    admission.Limiter
 	doubleSend string
+	// store, when set, is used instead of a fresh SQLite store; events
+	// and signals, when set, are the deployment's shared coordination.
+	store   store.Store
+	events  coord.EventLog
+	signals coord.Signals
 }
 
 // counterAgent is a test agent with a server tool that changes the shared
@@ -71,16 +77,19 @@ func setup(t testing.TB, o options) *bundle {
 	if o.agents == nil {
 		o.agents = []*agent.Agent{counterAgent()}
 	}
-	st := testenv.SQLite(t)
+	st := o.store
+	if st == nil {
+		st = testenv.SQLite(t)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: o.agents, Model: o.model, Logger: log, LeaseTTL: 3 * time.Second,
-		DoubleSend: o.doubleSend, Registerer: reg})
+		DoubleSend: o.doubleSend, Registerer: reg, Events: o.events, Signals: o.signals})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
-		Heartbeat: 200 * time.Millisecond, Budget: o.budget, Limiter: o.limiter, Registerer: reg, Gatherer: reg}))
+	srv := httptest.NewServer(asTestUser(httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
+		Heartbeat: 200 * time.Millisecond, Budget: o.budget, Limiter: o.limiter, Registerer: reg, Gatherer: reg})))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -47,6 +47,8 @@ type options struct {
 	store   store.Store
 	events  coord.EventLog
 	signals coord.Signals
+	// maxThreads is runs.Config.MaxThreadsPerUser.
+	maxThreads int
 }
 
 // counterAgent is a test agent with a server tool that changes the shared
@@ -84,7 +86,7 @@ func setup(t testing.TB, o options) *bundle {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: o.agents, Model: o.model, Logger: log, LeaseTTL: 3 * time.Second,
-		DoubleSend: o.doubleSend, Registerer: reg, Events: o.events, Signals: o.signals})
+		DoubleSend: o.doubleSend, Registerer: reg, Events: o.events, Signals: o.signals, MaxThreadsPerUser: o.maxThreads})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -287,3 +287,38 @@ func (b *bundle) listAs(user string) []string {
 	}
 	return ids
 }
+
+// TestOwnership_MaxThreadsPerUser checks the cap on a user's threads: the
+// run that would create one more is refused with 403 too_many_threads and
+// creates nothing; runs on the user's existing threads and "local" (no
+// authentication) are not held back.
+func TestOwnership_MaxThreadsPerUser(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{maxThreads: 2})
+	for range 2 {
+		in := input(newID("t"), userMsg("hi"))
+		b.postAs("alice", "/", in).mustFinish(t, in)
+	}
+	over := input(newID("t"), userMsg("one too many"))
+	res := b.postAs("alice", "/", over)
+	var body struct {
+		Error struct{ Code, Message string }
+	}
+	if res.status != http.StatusForbidden || json.Unmarshal(res.body, &body) != nil ||
+		body.Error.Code != "too_many_threads" || !strings.Contains(body.Error.Message, "(2)") {
+		t.Fatalf("a third thread: %d %s, want 403 too_many_threads naming the limit 2", res.status, res.body)
+	}
+	wantNotFound(t, "the refused thread", b.do("GET", "/threads/"+over.ThreadID, "", nil, as("alice")), "")
+	if got := b.listAs("alice"); len(got) != 2 {
+		t.Fatalf("Alice has threads %v, want her 2", got)
+	}
+	again := input(b.listAs("alice")[0], userMsg("more on an old thread"))
+	b.postAs("alice", "/", again).mustFinish(t, again)
+	for range 3 {
+		in := input(newID("t"), userMsg("hi"))
+		b.post("/", in).mustFinish(t, in) // no user: local
+	}
+	if got := b.listAs(""); len(got) != 3 {
+		t.Fatalf("local has threads %v, want 3: the cap does not apply to local", got)
+	}
+}

@@ -174,10 +174,11 @@ func TestOwnership_OtherUserSeesNothing(t *testing.T) {
 	}
 }
 
-// TestOwnership_OtherInstance has Bob rejoin and cancel, on a second
-// instance, Alice's run on the first (one PostgreSQL for the store, the
-// shared event log and the signals): 404, while Alice's own cancel there
-// reaches the run.
+// TestOwnership_OtherInstance has Bob rejoin, cancel and (under
+// --double-send interrupt) run on, from a second instance, Alice's run and
+// thread on the first (one PostgreSQL for the store, the shared event log
+// and the signals): 404, and her run goes on, while her own cancel there
+// reaches it.
 func TestOwnership_OtherInstance(t *testing.T) {
 	t.Parallel()
 	url := testenv.Postgres(t)
@@ -192,7 +193,7 @@ func TestOwnership_OtherInstance(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { ev.Close() })
-		return setup(t, options{store: st, events: ev, signals: ev,
+		return setup(t, options{store: st, events: ev, signals: ev, doubleSend: "interrupt",
 			model: sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 400})}), ev // about 20s unless cancelled
 	}
 	one, _ := instance()
@@ -219,6 +220,8 @@ func TestOwnership_OtherInstance(t *testing.T) {
 	runBody := strings.ReplaceAll(string(noRun.body), missing, in.RunID)
 	wantNotFound(t, "Bob's rejoin on instance two", two.do("GET", "/runs/"+in.RunID+"/events", "", nil, as("bob")), runBody)
 	wantNotFound(t, "Bob's cancel on instance two", two.do("POST", "/runs/"+in.RunID+"/cancel", "", nil, as("bob")), runBody)
+	noThread := two.do("GET", "/threads/"+newID("missing"), "", nil, as("bob"))
+	wantNotFound(t, "Bob's run on Alice's thread on instance two", two.postAs("bob", "/", input(in.ThreadID, userMsg("mine now"))), string(noThread.body))
 	if r, ok := one.runs.Get(in.RunID); !ok || r.Done() {
 		t.Fatal("Alice's run ended before Bob's requests were done")
 	}

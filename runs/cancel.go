@@ -10,12 +10,14 @@ import (
 	"github.com/agentd/agentd/store"
 )
 
-// Cancel stops a run, on this instance or, through Config.Signals, on the
-// one executing it; it ends with RUN_ERROR code "cancelled". It fails with
-// CodeNotFound for an unknown run or another user's (told alike) and
-// CodeConflict for one that is no longer running. A nil error means the cancel is under way, not done: a run on
-// another instance stops once that instance hears the signal, and one
-// whose instance died is ended by the janitor when its lease expires.
+// Cancel stops the user's run, on this instance or, through
+// Config.Signals, on the one executing it; it ends with RUN_ERROR code
+// "cancelled". It fails with CodeNotFound for an unknown run or another
+// user's (told alike) and CodeConflict for one that is no longer running.
+// A nil error means the cancel is under way, not done: a run on another
+// instance stops once that instance hears the signal, and one whose
+// instance died is ended by the janitor when its lease expires. The signal
+// names no user: this instance checked it.
 func (m *Manager) Cancel(ctx context.Context, user, id string) error {
 	if r, ok := m.Get(id); ok && r.User != user {
 		return RunNotFound(id)

@@ -15,7 +15,8 @@ import (
 )
 
 var (
-	// ErrNotFound: no thread or run with that id.
+	// ErrNotFound: no thread or run with that id, or (for the methods that
+	// take a user) the thread is another user's: the two are told alike.
 	ErrNotFound = errors.New("not found")
 	// ErrThreadBusy: another run holds the thread's unexpired lease.
 	ErrThreadBusy = errors.New("thread has an active run")

@@ -20,9 +20,12 @@ const (
 	CodeNotFound    Code = "not_found"    // 404
 	CodeConflict    Code = "conflict"     // 409: e.g. the thread already has a run
 	CodeRateLimited Code = "rate_limited" // 429
-	CodeOverloaded  Code = "overloaded"   // 503: no run slot within the wait bound
-	CodeUnavailable Code = "unavailable"  // 503: a dependency is down or the server drains
-	CodeInternal    Code = "internal"     // 500
+	// 403: a new thread would take its user over --max-threads-per-user;
+	// waiting does not help, deleting threads does.
+	CodeTooManyThreads Code = "too_many_threads"
+	CodeOverloaded     Code = "overloaded"  // 503: no run slot within the wait bound
+	CodeUnavailable    Code = "unavailable" // 503: a dependency is down or the server drains
+	CodeInternal       Code = "internal"    // 500
 )
 
 // Error is an error with a client-facing code and message, and an optional

@@ -20,6 +20,7 @@ func (s RunStatus) Terminal() bool { return s != RunRunning }
 type Run struct {
 	ID         string
 	ThreadID   string
+	User       string // the thread's user, whom the run belongs to
 	Agent      string
 	Status     RunStatus
 	Owner      string    // instance that runs it

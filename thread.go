@@ -12,6 +12,7 @@ import (
 // concurrent change.
 type Thread struct {
 	ID        string
+	User      string // whom it belongs to; no other user may see or run on it
 	Agent     string
 	Version   int64
 	State     json.RawMessage // shared state; "{}" when none

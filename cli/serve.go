@@ -151,7 +151,7 @@ func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agen
 	host, _ := os.Hostname()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: agents, Model: model, Owner: host + "/" + uuid.NewString()[:8],
 		LeaseTTL: c.LeaseTTL, RunTimeout: c.RunTimeout, MaxThreadMessages: c.MaxThreadMessages, MaxThreadBytes: c.MaxThreadBytes, Retain: c.Rejoin, RetainBytes: c.RejoinMemory, Logger: log, DoubleSend: c.DoubleSend, Registerer: reg,
-		Events: co.events, Signals: co.signals})
+		Events: co.events, Signals: co.signals, MaxThreadsPerUser: c.MaxThreads})
 	if err != nil {
 		return fail(err)
 	}

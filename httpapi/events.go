@@ -8,6 +8,7 @@ import (
 
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/coord"
+	"github.com/agentd/agentd/runs"
 	"github.com/agentd/agentd/store"
 )
 
@@ -25,15 +26,16 @@ func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, agentd.Errorf(agentd.CodeInvalid, "Last-Event-ID must be a non-negative sequence number"))
 		return
 	}
-	release, err := s.rejoins.acquire(id, requestUser(r))
+	user := userOf(r)
+	release, err := s.rejoins.acquire(id, user)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	defer release()
-	feed, err := s.cfg.Runs.Feed(r.Context(), id, after)
+	feed, err := s.cfg.Runs.Feed(r.Context(), user, id, after)
 	if errors.Is(err, coord.ErrNotFound) {
-		writeError(w, s.runGone(r, id))
+		writeError(w, s.runGone(r, user, id))
 		return
 	}
 	if err != nil {
@@ -44,11 +46,12 @@ func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request) {
 	s.stream(w, r, feed, after, nil)
 }
 
-// runGone explains why a run's events cannot be streamed.
-func (s *Server) runGone(r *http.Request, id string) error {
+// runGone explains why a run's events cannot be streamed; another
+// user's run is told apart from a missing one by nothing.
+func (s *Server) runGone(r *http.Request, user, id string) error {
 	rec, err := s.cfg.Store.GetRun(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound("no run " + strconv.Quote(id))
+	if errors.Is(err, store.ErrNotFound) || err == nil && rec.User != user {
+		return runs.RunNotFound(id)
 	}
 	if err != nil {
 		return &agentd.Error{Code: agentd.CodeUnavailable, Message: "the store is unavailable", Cause: err}
@@ -62,7 +65,7 @@ func (s *Server) runGone(r *http.Request, id string) error {
 // for one that already ended.
 func (s *Server) handleRunCancel(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if err := s.cfg.Runs.Cancel(r.Context(), id); err != nil {
+	if err := s.cfg.Runs.Cancel(r.Context(), userOf(r), id); err != nil {
 		writeError(w, err)
 		return
 	}

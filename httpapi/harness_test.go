@@ -18,6 +18,7 @@ import (
 	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/coord"
 	"github.com/agentd/agentd/httpapi"
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/llm"
@@ -52,7 +53,13 @@ type options struct {
 	threadBytes                   int64
 	bodyTimeout                   time.Duration
 	rejoinsPerRun, rejoinsPerUser int
-	wrap                          func(http.Handler) http.Handler // around the API, e.g. to set the caller
+	// store, when set, is used instead of a fresh SQLite store; events
+	// and signals, when set, are the deployment's shared coordination.
+	store   store.Store
+	events  coord.EventLog
+	signals coord.Signals
+	// maxThreads is runs.Config.MaxThreadsPerUser.
+	maxThreads int
 }
 
 // counterAgent is a test agent with a server tool that changes the shared
@@ -83,22 +90,22 @@ func setup(t testing.TB, o options) *bundle {
 	if o.agents == nil {
 		o.agents = []*agent.Agent{counterAgent()}
 	}
-	st := testenv.SQLite(t)
+	st := o.store
+	if st == nil {
+		st = testenv.SQLite(t)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: o.agents, Model: o.model, Logger: log, LeaseTTL: 3 * time.Second,
-		DoubleSend: o.doubleSend, Registerer: reg, MaxThreadMessages: o.threadMessages, MaxThreadBytes: o.threadBytes})
+		DoubleSend: o.doubleSend, Registerer: reg, MaxThreadMessages: o.threadMessages, MaxThreadBytes: o.threadBytes,
+		Events: o.events, Signals: o.signals, MaxThreadsPerUser: o.maxThreads})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h http.Handler = httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
+	srv := httptest.NewServer(asTestUser(httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
 		Heartbeat: 200 * time.Millisecond, Budget: o.budget, Limiter: o.limiter, Registerer: reg, Gatherer: reg,
 		Limits: o.limits, BodyTimeout: o.bodyTimeout, MaxRejoinsPerRun: o.rejoinsPerRun, MaxRejoinsPerUser: o.rejoinsPerUser,
-		Authenticated: o.authenticated, AllowedHosts: o.allowedHosts, CORSOrigins: o.corsOrigins})
-	if o.wrap != nil {
-		h = o.wrap(h)
-	}
-	srv := httptest.NewServer(h)
+		Authenticated: o.authenticated, AllowedHosts: o.allowedHosts, CORSOrigins: o.corsOrigins})))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

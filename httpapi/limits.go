@@ -89,11 +89,3 @@ func decrement(m map[string]int, k string) {
 		delete(m, k)
 	}
 }
-
-// requestUser is the user a request acts for.
-func requestUser(r *http.Request) string {
-	if c, ok := agentd.CallerFrom(r.Context()); ok && c.User != "" {
-		return c.User
-	}
-	return agentd.LocalUser
-}

@@ -223,26 +223,19 @@ func openStream(t *testing.T, ctx context.Context, url, runID, user string) *htt
 
 func TestLimits_RejoinStreamsAreCappedPerRunAndPerUser(t *testing.T) {
 	t.Parallel()
-	// The test's stand-in for authentication: the user from a header.
-	asUser := func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if u := r.Header.Get("X-Test-User"); u != "" {
-				r = r.WithContext(agentd.WithCaller(r.Context(), agentd.Caller{User: u, Via: "key"}))
-			}
-			h.ServeHTTP(w, r)
-		})
-	}
-	b := setup(t, options{model: sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 400}), rejoinsPerRun: 2, rejoinsPerUser: 3, wrap: asUser})
+	b := setup(t, options{model: sim.New(sim.Config{TokensPerSecond: 20, ReplyTokens: 400}), rejoinsPerRun: 2, rejoinsPerUser: 3})
+	// Runs 0 and 1 are alice's, run 2 is bob's.
+	owners := []string{"alice", "alice", "bob"}
 	var runs []string
-	for range 3 {
+	for _, owner := range owners {
 		in := input(newID("t"), userMsg("a long answer"))
-		go b.post("/", in)
+		go b.postAs(owner, "/", in)
 		waitRunning(t, b, in.RunID)
 		runs = append(runs, in.RunID)
 	}
 	t.Cleanup(func() {
-		for _, id := range runs {
-			b.do("POST", "/runs/"+id+"/cancel", "", nil, nil)
+		for i, id := range runs {
+			b.do("POST", "/runs/"+id+"/cancel", "", nil, as(owners[i]))
 		}
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -262,14 +255,14 @@ func TestLimits_RejoinStreamsAreCappedPerRunAndPerUser(t *testing.T) {
 			t.Fatalf("%s: %d %s", what, resp.StatusCode, body)
 		}
 	}
-	// Two streams of run 0 by alice; a third, by anyone, is one too many.
+	// Two streams of run 0; a third is one too many.
 	first := openStream(t, ctx, b.url, runs[0], "alice")
 	ok("alice's first stream", first)
 	ok("alice's second stream", openStream(t, ctx, b.url, runs[0], "alice"))
-	refused("a third stream of run 0", openStream(t, ctx, b.url, runs[0], "bob"), "--max-rejoins-per-run 2")
+	refused("a third stream of run 0", openStream(t, ctx, b.url, runs[0], "alice"), "--max-rejoins-per-run 2")
 	// Alice's third stream, of run 1, is her last.
 	ok("alice's third stream", openStream(t, ctx, b.url, runs[1], "alice"))
-	refused("alice's fourth stream", openStream(t, ctx, b.url, runs[2], "alice"), "--max-rejoins-per-user 3")
+	refused("alice's fourth stream", openStream(t, ctx, b.url, runs[1], "alice"), "--max-rejoins-per-user 3")
 	ok("bob's stream of run 2", openStream(t, ctx, b.url, runs[2], "bob"))
 	// A closed stream frees its slots.
 	first.Body.Close()

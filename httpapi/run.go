@@ -30,7 +30,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, in, err)
 		return
 	}
-	run, err := s.cfg.Runs.Start(r.Context(), runs.Request{Agent: name, Input: in, Release: release})
+	run, err := s.cfg.Runs.Start(r.Context(), runs.Request{Agent: name, User: userOf(r), Input: in, Release: release})
 	if err != nil {
 		s.refuse(w, r, in, err)
 		return

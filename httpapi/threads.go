@@ -20,7 +20,7 @@ type threadBody struct {
 }
 
 func (s *Server) handleGetThread(w http.ResponseWriter, r *http.Request) {
-	t, err := s.cfg.Store.GetThread(r.Context(), r.PathValue("id"))
+	t, err := s.cfg.Store.GetThread(r.Context(), userOf(r), r.PathValue("id"))
 	if err != nil {
 		writeError(w, storeError(err, "thread"))
 		return
@@ -33,7 +33,7 @@ func (s *Server) handleGetThread(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListThreads(w http.ResponseWriter, r *http.Request) {
-	q := store.ThreadQuery{Cursor: r.URL.Query().Get("cursor")}
+	q := store.ThreadQuery{User: userOf(r), Cursor: r.URL.Query().Get("cursor")}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
@@ -55,14 +55,16 @@ func (s *Server) handleListThreads(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDeleteThread(w http.ResponseWriter, r *http.Request) {
-	if err := s.cfg.Store.DeleteThread(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.cfg.Store.DeleteThread(r.Context(), userOf(r), r.PathValue("id")); err != nil {
 		writeError(w, storeError(err, "thread"))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// storeError maps a store failure to what the client is told.
+// storeError maps a store failure to what the client is told. The store
+// does not tell a missing thread from another user's, and neither does
+// this.
 func storeError(err error, what string) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):

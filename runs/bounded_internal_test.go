@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/coord"
 	rediscoord "github.com/agentd/agentd/coord/redis"
 	"github.com/agentd/agentd/internal/testenv"
+	"github.com/agentd/agentd/store"
 )
 
 // readPieces reads feed from its start to its end and checks that every
@@ -92,7 +94,13 @@ func TestLongSharedLogIsReadInBoundedPieces(t *testing.T) {
 		}
 	}
 	m := testManager(t, Config{Events: events}, time.Second)
-	feed, err := m.Feed(t.Context(), "r-long", 0)
+	// The run is another instance's: the store knows it, the log has it.
+	now := time.Now()
+	if _, _, err := m.cfg.Store.StartRun(t.Context(), store.StartRun{RunID: "r-long", ThreadID: "t-long", Agent: "a",
+		User: agentd.LocalUser, Owner: "elsewhere", Now: now, LeaseUntil: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	feed, err := m.Feed(t.Context(), agentd.LocalUser, "r-long", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,21 +10,25 @@ import (
 	"github.com/agentd/agentd/store"
 )
 
-// Cancel stops a run, on this instance or, through Config.Signals, on the
-// one executing it; it ends with RUN_ERROR code "cancelled". It fails with
-// CodeNotFound for an unknown run and CodeConflict for one that is no longer
-// running. A nil error means the cancel is under way, not done: a run on
-// another instance stops once that instance hears the signal, and one
-// whose instance died is ended by the janitor when its lease expires.
-func (m *Manager) Cancel(ctx context.Context, id string) error {
-	if r, ok := m.Get(id); ok && !r.Log.complete() {
+// Cancel stops the user's run, on this instance or, through
+// Config.Signals, on the one executing it; it ends with RUN_ERROR code
+// "cancelled". It fails with CodeNotFound for an unknown run or another
+// user's (told alike) and CodeConflict for one that is no longer running.
+// A nil error means the cancel is under way, not done: a run on another
+// instance stops once that instance hears the signal, and one whose
+// instance died is ended by the janitor when its lease expires. The signal
+// names no user: this instance checked it.
+func (m *Manager) Cancel(ctx context.Context, user, id string) error {
+	if r, ok := m.Get(id); ok && r.User != user {
+		return RunNotFound(id)
+	} else if ok && !r.Log.complete() {
 		r.cancel(errCancelled)
 		return nil
 	}
 	rec, err := m.cfg.Store.GetRun(ctx, id)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return agentd.Errorf(agentd.CodeNotFound, "no run %q", id)
+	case errors.Is(err, store.ErrNotFound) || err == nil && rec.User != user:
+		return RunNotFound(id)
 	case err != nil:
 		return storeUnavailable(err)
 	case rec.Status.Terminal():
@@ -42,4 +46,10 @@ func (m *Manager) Cancel(ctx context.Context, id string) error {
 	}
 	m.cfg.Logger.Info("cancel sent to another instance", "run", id, "thread", rec.ThreadID, "owner", rec.Owner)
 	return nil
+}
+
+// RunNotFound is the answer about a run that is missing or another
+// user's: the two must read the same.
+func RunNotFound(id string) error {
+	return agentd.Errorf(agentd.CodeNotFound, "no run %q", id)
 }

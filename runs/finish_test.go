@@ -40,7 +40,7 @@ func TestFinishRetriesThroughABriefStoreOutage(t *testing.T) {
 
 	in := &agui.RunAgentInput{ThreadID: "t", RunID: "r1", State: json.RawMessage(`{}`),
 		Messages: []agui.Message{{ID: "u1", Role: "user", Content: agui.TextContent("hi")}}}
-	r, err := m.Start(t.Context(), runs.Request{Agent: "a", Input: in})
+	r, err := m.Start(t.Context(), runs.Request{Agent: "a", User: agentd.LocalUser, Input: in})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,13 +70,13 @@ func TestFinishRetriesThroughABriefStoreOutage(t *testing.T) {
 	if err != nil || rec.Status != agentd.RunSucceeded {
 		t.Fatalf("stored run: %+v, %v", rec, err)
 	}
-	th, err := st.GetThread(t.Context(), "t")
+	th, err := st.GetThread(t.Context(), agentd.LocalUser, "t")
 	if err != nil || len(th.Messages) != 2 {
 		t.Fatalf("stored thread: %d messages, %v; want the question and the answer", len(th.Messages), err)
 	}
 	in2 := &agui.RunAgentInput{ThreadID: "t", RunID: "r2", State: json.RawMessage(`{}`),
 		Messages: append(th.Messages, agui.Message{ID: "u2", Role: "user", Content: agui.TextContent("again")})}
-	if _, err := m.Start(t.Context(), runs.Request{Agent: "a", Input: in2}); err != nil {
+	if _, err := m.Start(t.Context(), runs.Request{Agent: "a", User: agentd.LocalUser, Input: in2}); err != nil {
 		t.Fatalf("the next turn: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/llm/sim"
@@ -29,7 +30,7 @@ func testLeaseIsKept(t *testing.T) {
 	m := newManager(t, runs.Config{Store: st, LeaseTTL: ttl, Model: sim.New(sim.Config{TokensPerSecond: 1, ReplyTokens: 1000})})
 	in := &agui.RunAgentInput{ThreadID: "t", RunID: "r", State: json.RawMessage(`{}`),
 		Messages: []agui.Message{{ID: "u", Role: "user", Content: agui.TextContent("hi")}}}
-	r, err := m.Start(t.Context(), runs.Request{Agent: "a", Input: in})
+	r, err := m.Start(t.Context(), runs.Request{Agent: "a", User: agentd.LocalUser, Input: in})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,13 +38,13 @@ func testLeaseIsKept(t *testing.T) {
 	time.Sleep(4 * ttl) // several lease lifetimes, renewed every ttl/3
 	synctest.Wait()
 	now := time.Now()
-	_, _, err = st.StartRun(t.Context(), store.StartRun{RunID: "other", ThreadID: "t", Agent: "a", Owner: "elsewhere",
+	_, _, err = st.StartRun(t.Context(), store.StartRun{RunID: "other", ThreadID: "t", User: agentd.LocalUser, Agent: "a", Owner: "elsewhere",
 		Now: now, LeaseUntil: now.Add(time.Minute)})
 	if !errors.Is(err, store.ErrThreadBusy) || r.Done() {
 		t.Fatalf("after 4 TTLs: StartRun elsewhere: %v (want ErrThreadBusy); run done: %v", err, r.Done())
 	}
 
-	if err := st.DeleteThread(t.Context(), "t"); err != nil {
+	if err := st.DeleteThread(t.Context(), agentd.LocalUser, "t"); err != nil {
 		t.Fatal(err)
 	}
 	select {

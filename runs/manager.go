@@ -57,6 +57,10 @@ type Config struct {
 	// and the interrupt policy then stop a run wherever it executes, and
 	// the manager listens for the signals of the others.
 	Signals coord.Signals
+	// MaxThreadsPerUser caps how many threads one user may have (0: no
+	// cap); a run that would create one more is refused with
+	// CodeTooManyThreads. It does not apply to agentd.LocalUser.
+	MaxThreadsPerUser int
 }
 
 // Double-send policies.
@@ -159,15 +163,28 @@ func (m *Manager) Get(id string) (*Run, bool) {
 	return r, ok
 }
 
-// Feed returns a run's events after sequence number after: from memory
-// when the run is (or was just) on this instance, else from the shared
-// event log. coord.ErrNotFound when neither has the run.
-func (m *Manager) Feed(ctx context.Context, runID string, after int) (Feed, error) {
+// Feed returns the user's run's events after sequence number after: from
+// memory when the run is (or was just) on this instance, else from the
+// shared event log. coord.ErrNotFound when neither has the run, or it is
+// another user's.
+func (m *Manager) Feed(ctx context.Context, user, runID string, after int) (Feed, error) {
 	if r, ok := m.Get(runID); ok {
+		if r.User != user {
+			return nil, coord.ErrNotFound
+		}
 		return r.Log, nil
 	}
 	if m.cfg.Events == nil {
 		return nil, coord.ErrNotFound
+	}
+	// The shared log knows no users: the store says whose run it is. A
+	// run the store no longer has (its thread was deleted) is gone.
+	rec, err := m.cfg.Store.GetRun(ctx, runID)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || err == nil && rec.User != user:
+		return nil, coord.ErrNotFound
+	case err != nil:
+		return nil, err
 	}
 	frames, done, err := m.cfg.Events.Read(ctx, runID, int64(after), 0)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/internal/testenv"
@@ -44,7 +45,7 @@ func run(t *testing.T, m *runs.Manager, i int) *runs.Run {
 	t.Helper()
 	in := &agui.RunAgentInput{ThreadID: fmt.Sprint("t", i), RunID: fmt.Sprint("r", i), State: json.RawMessage(`{}`),
 		Messages: []agui.Message{{ID: "u", Role: "user", Content: agui.TextContent("hi")}}}
-	r, err := m.Start(context.Background(), runs.Request{Agent: "a", Input: in})
+	r, err := m.Start(context.Background(), runs.Request{Agent: "a", User: agentd.LocalUser, Input: in})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,13 +90,13 @@ func TestReleaseIsCalledOnceTheRunEnds(t *testing.T) {
 	m := newManager(t, runs.Config{})
 	released := make(chan struct{}, 2)
 	in := &agui.RunAgentInput{ThreadID: "t", RunID: "r", Messages: []agui.Message{}}
-	r, err := m.Start(context.Background(), runs.Request{Agent: "a", Input: in, Release: func() { released <- struct{}{} }})
+	r, err := m.Start(context.Background(), runs.Request{Agent: "a", User: agentd.LocalUser, Input: in, Release: func() { released <- struct{}{} }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	<-r.Wait()
 	// A refused start releases too.
-	if _, err := m.Start(context.Background(), runs.Request{Agent: "a", Input: in, Release: func() { released <- struct{}{} }}); err == nil {
+	if _, err := m.Start(context.Background(), runs.Request{Agent: "a", User: agentd.LocalUser, Input: in, Release: func() { released <- struct{}{} }}); err == nil {
 		t.Fatal("a reused run id was accepted")
 	}
 	for i := 0; i < 2; i++ {

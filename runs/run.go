@@ -17,6 +17,7 @@ import (
 type Run struct {
 	ID       string
 	ThreadID string
+	User     string // whom the run belongs to
 	Log      *Log
 
 	m       *Manager
@@ -41,7 +42,7 @@ type Run struct {
 // in r.input, and the rest (the messages) would stay in memory as long as
 // the run, and while it is kept for rejoining.
 func newRun(m *Manager, ag *agent.Agent, rec agentd.Run) *Run {
-	r := &Run{ID: rec.ID, ThreadID: rec.ThreadID, Log: newLog(), m: m, agent: ag, rec: rec, done: make(chan struct{})}
+	r := &Run{ID: rec.ID, ThreadID: rec.ThreadID, User: rec.User, Log: newLog(), m: m, agent: ag, rec: rec, done: make(chan struct{})}
 	ctx, cancel := context.WithCancelCause(m.base)
 	r.ctx, r.cancel = ctx, cancel
 	return r

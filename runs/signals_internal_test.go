@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/coord"
@@ -50,7 +51,7 @@ func testManager(t *testing.T, cfg Config, drain time.Duration) *Manager {
 
 func start(t *testing.T, m *Manager, thread, run string) *Run {
 	t.Helper()
-	r, err := m.Start(t.Context(), Request{Agent: "a", Input: &agui.RunAgentInput{ThreadID: thread, RunID: run,
+	r, err := m.Start(t.Context(), Request{Agent: "a", User: agentd.LocalUser, Input: &agui.RunAgentInput{ThreadID: thread, RunID: run,
 		Messages: []agui.Message{{ID: "u", Role: "user", Content: agui.TextContent("hi")}}}})
 	if err != nil {
 		t.Fatal(err)

@@ -95,7 +95,7 @@ func startRun(t *testing.T, m *runs.Manager, thread, run string) (*runs.Run, err
 	t.Helper()
 	in := &agui.RunAgentInput{ThreadID: thread, RunID: run, State: json.RawMessage(`{}`),
 		Messages: []agui.Message{{ID: "u-" + run, Role: "user", Content: agui.TextContent("hi")}}}
-	return m.Start(t.Context(), runs.Request{Agent: "a", Input: in})
+	return m.Start(t.Context(), runs.Request{Agent: "a", User: agentd.LocalUser, Input: in})
 }
 
 // ended waits for r to end, within d, and returns its last event.
@@ -138,7 +138,7 @@ func TestCancelReachesAnotherInstance(t *testing.T) {
 		// fresh instance may still be subscribing), as a client would retry.
 		deadline := time.Now().Add(10 * time.Second)
 		for !r.Done() && time.Now().Before(deadline) {
-			if err := two.Cancel(t.Context(), "r"); err != nil && !r.Done() {
+			if err := two.Cancel(t.Context(), agentd.LocalUser, "r"); err != nil && !r.Done() {
 				t.Fatalf("Cancel on the other instance: %v", err)
 			}
 			select {
@@ -155,7 +155,7 @@ func TestCancelReachesAnotherInstance(t *testing.T) {
 		}
 		// Now it has ended, on both instances.
 		for i, m := range []*runs.Manager{one, two} {
-			err := m.Cancel(t.Context(), "r")
+			err := m.Cancel(t.Context(), agentd.LocalUser, "r")
 			if agentd.ErrorCode(err) != agentd.CodeConflict || !strings.Contains(err.Error(), "already ended: cancelled") {
 				t.Errorf("instance %d: Cancel of the cancelled run = %v, want conflict naming its status", i+1, err)
 			}
@@ -166,7 +166,7 @@ func TestCancelReachesAnotherInstance(t *testing.T) {
 func TestCancelOfUnknownOrEndedRun(t *testing.T) {
 	one, two, _ := instances(t, setup{fast: true})
 	in := &agui.RunAgentInput{ThreadID: "t", RunID: "done", Messages: []agui.Message{}}
-	r, err := one.Start(t.Context(), runs.Request{Agent: "a", Input: in})
+	r, err := one.Start(t.Context(), runs.Request{Agent: "a", User: agentd.LocalUser, Input: in})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +174,11 @@ func TestCancelOfUnknownOrEndedRun(t *testing.T) {
 		t.Fatalf("run ended with %s", ev.Type)
 	}
 	for i, m := range []*runs.Manager{one, two} {
-		err := m.Cancel(t.Context(), "done")
+		err := m.Cancel(t.Context(), agentd.LocalUser, "done")
 		if agentd.ErrorCode(err) != agentd.CodeConflict || !strings.Contains(err.Error(), "already ended: succeeded") {
 			t.Errorf("instance %d: Cancel of a finished run = %v, want conflict", i+1, err)
 		}
-		if err := m.Cancel(t.Context(), "nope"); agentd.ErrorCode(err) != agentd.CodeNotFound {
+		if err := m.Cancel(t.Context(), agentd.LocalUser, "nope"); agentd.ErrorCode(err) != agentd.CodeNotFound {
 			t.Errorf("instance %d: Cancel of an unknown run = %v, want not found", i+1, err)
 		}
 	}
@@ -190,10 +190,10 @@ func TestCancelWithoutSignalsIsRefusedForOtherInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := two.Cancel(t.Context(), "r"); agentd.ErrorCode(err) != agentd.CodeConflict {
+	if err := two.Cancel(t.Context(), agentd.LocalUser, "r"); agentd.ErrorCode(err) != agentd.CodeConflict {
 		t.Fatalf("Cancel of another instance's run with no signals = %v, want conflict", err)
 	}
-	if err := one.Cancel(t.Context(), "r"); err != nil {
+	if err := one.Cancel(t.Context(), agentd.LocalUser, "r"); err != nil {
 		t.Fatal(err)
 	}
 	if ev := ended(t, r, 5*time.Second); ev.Code != "cancelled" {
@@ -219,7 +219,7 @@ func TestInterruptReachesAnotherInstance(t *testing.T) {
 		if took := time.Since(began); took > 5*time.Second {
 			t.Errorf("taking the thread over took %v", took)
 		}
-		if err := two.Cancel(t.Context(), "second"); err != nil {
+		if err := two.Cancel(t.Context(), agentd.LocalUser, "second"); err != nil {
 			t.Fatal(err)
 		}
 		if ev := ended(t, second, 5*time.Second); ev.Code != "cancelled" {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/agentd/agentd"
@@ -18,6 +19,10 @@ import (
 // Request asks for a run.
 type Request struct {
 	Agent string
+	// User is whom the run is for: a new thread becomes theirs, and
+	// another user's thread is refused as a missing one (CodeNotFound),
+	// before any double-send policy applies. Required.
+	User  string
 	Input *agui.RunAgentInput
 	// Release, when set, is called once the run has ended (or failed to
 	// start): it returns the caller's admission slot.
@@ -38,6 +43,10 @@ func (m *Manager) Start(ctx context.Context, req Request) (*Run, error) {
 		release()
 		return nil, agentd.Errorf(agentd.CodeNotFound, "no agent named %q", req.Agent)
 	}
+	if req.User == "" {
+		release()
+		return nil, agentd.Errorf(agentd.CodeInternal, "the run request names no user")
+	}
 	m.mu.Lock()
 	if m.draining {
 		m.mu.Unlock()
@@ -46,9 +55,11 @@ func (m *Manager) Start(ctx context.Context, req Request) (*Run, error) {
 	}
 	m.active.Add(1)
 	m.mu.Unlock()
-	r, err := m.begin(ctx, ag, req.Input)
+	// The store refuses another user's thread before its lease: such a
+	// run is never busy, so it never interrupts the thread's run.
+	r, err := m.begin(ctx, ag, req.User, req.Input)
 	if errors.Is(err, store.ErrThreadBusy) && m.cfg.DoubleSend == DoubleSendInterrupt {
-		r, err = m.takeOver(ctx, ag, req.Input, err)
+		r, err = m.takeOver(ctx, ag, req.User, req.Input, err)
 	}
 	if err != nil {
 		m.active.Done()
@@ -72,6 +83,12 @@ func (m *Manager) Start(ctx context.Context, req Request) (*Run, error) {
 // refusal turns a failure to begin into what the client is told.
 func (m *Manager) refusal(in *agui.RunAgentInput, err error) error {
 	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// Another user's thread: told exactly what GET /threads/{id} says.
+		return &agentd.Error{Code: agentd.CodeNotFound, Cause: err, Message: ThreadNotFound}
+	case errors.Is(err, store.ErrTooManyThreads):
+		return &agentd.Error{Code: agentd.CodeTooManyThreads, Cause: err,
+			Message: fmt.Sprintf("this user already has the most threads allowed (%d); delete some to start new ones", m.cfg.MaxThreadsPerUser)}
 	case errors.Is(err, store.ErrThreadBusy):
 		return &agentd.Error{Code: agentd.CodeConflict, Cause: err, RetryAfter: time.Second,
 			Message: "thread " + in.ThreadID + " already has a run in progress; wait for it to finish or cancel it"}
@@ -84,9 +101,13 @@ func (m *Manager) refusal(in *agui.RunAgentInput, err error) error {
 	return storeUnavailable(err)
 }
 
+// ThreadNotFound is the message of every answer about a thread that is
+// missing or another user's: the two must read the same.
+const ThreadNotFound = "no such thread"
+
 // begin takes the thread's lease and writes the client's new messages and
 // state, in one store transaction.
-func (m *Manager) begin(ctx context.Context, ag *agent.Agent, in *agui.RunAgentInput) (*Run, error) {
+func (m *Manager) begin(ctx context.Context, ag *agent.Agent, user string, in *agui.RunAgentInput) (*Run, error) {
 	now := time.Now()
 	// Set by the store's call of Reconcile, which sees the stored thread.
 	var (
@@ -94,8 +115,8 @@ func (m *Manager) begin(ctx context.Context, ag *agent.Agent, in *agui.RunAgentI
 		fromStore bool
 	)
 	rec, thread, err := m.cfg.Store.StartRun(ctx, store.StartRun{
-		RunID: in.RunID, ThreadID: in.ThreadID, Agent: ag.Name, Owner: m.cfg.Owner,
-		Now: now, LeaseUntil: now.Add(m.cfg.LeaseTTL),
+		RunID: in.RunID, ThreadID: in.ThreadID, User: user, Agent: ag.Name, Owner: m.cfg.Owner,
+		Now: now, LeaseUntil: now.Add(m.cfg.LeaseTTL), MaxThreads: m.maxThreads(user),
 		Reconcile: func(stored agentd.Thread) store.Reconciled {
 			plan = history.Merge(stored.Messages, in.Messages)
 			var state json.RawMessage
@@ -156,6 +177,15 @@ func (m *Manager) overLimit(threadID string, stored []agui.Message, plan history
 			threadID, size, limit)
 	}
 	return nil
+}
+
+// maxThreads is the cap on the user's threads: none for LocalUser, who
+// is every caller of a server without authentication.
+func (m *Manager) maxThreads(user string) int {
+	if user == agentd.LocalUser {
+		return 0
+	}
+	return m.cfg.MaxThreadsPerUser
 }
 
 func storeUnavailable(err error) error {

@@ -26,7 +26,7 @@ const (
 // --double-send interrupt: it stops that run (here, or through Signals on
 // another instance) and tries the thread again until it is free, for up
 // to takeOverWait. It returns the last refusal when the thread stays busy.
-func (m *Manager) takeOver(ctx context.Context, ag *agent.Agent, in *agui.RunAgentInput, busy error) (*Run, error) {
+func (m *Manager) takeOver(ctx context.Context, ag *agent.Agent, user string, in *agui.RunAgentInput, busy error) (*Run, error) {
 	ctx, cancel := context.WithTimeout(ctx, takeOverWait)
 	defer cancel()
 	var sent time.Time
@@ -50,7 +50,7 @@ func (m *Manager) takeOver(ctx context.Context, ag *agent.Agent, in *agui.RunAge
 		if ctx.Err() != nil {
 			return nil, busy
 		}
-		r, err := m.begin(ctx, ag, in)
+		r, err := m.begin(ctx, ag, user, in)
 		if !errors.Is(err, store.ErrThreadBusy) {
 			if err != nil && ctx.Err() != nil {
 				return nil, busy // the wait ran out during the attempt

@@ -15,7 +15,8 @@ import (
 )
 
 var (
-	// ErrNotFound: no thread or run with that id.
+	// ErrNotFound: no thread or run with that id, or (for the methods that
+	// take a user) the thread is another user's: the two are told alike.
 	ErrNotFound = errors.New("not found")
 	// ErrThreadBusy: another run holds the thread's unexpired lease.
 	ErrThreadBusy = errors.New("thread has an active run")
@@ -29,18 +30,30 @@ var (
 	// ErrBusy: the store is too far behind to take new work now; retry
 	// shortly. Only StartRun returns it, and it has then written nothing.
 	ErrBusy = errors.New("store is busy")
+	// ErrTooManyThreads: StartRun would create a thread for a user who
+	// already has StartRun.MaxThreads of them; it has written nothing.
+	ErrTooManyThreads = errors.New("user has too many threads")
 )
 
 // Store keeps threads and runs durably. Every method is safe for
 // concurrent use. Implementations must pass storetest.Run.
+//
+// Every thread belongs to one user, and its runs to that user. The methods
+// that take a user treat another user's thread exactly as a missing one
+// (ErrNotFound); the others (GetRun, the lease and janitor methods) are
+// for agentd itself, and GetRun reports the run's User for callers to
+// check.
 type Store interface {
 	// StartRun records a running run and gives it the thread's lease with a
-	// fencing token larger than any before it. It creates the thread when
-	// it does not exist, and takes over a lease that has expired (marking
-	// its run interrupted). When p.Reconcile is set, it then writes what
-	// Reconcile returns, in the same transaction. It returns the run and the
-	// thread as committed. A refused StartRun (ErrRunExists, ErrThreadBusy,
-	// a conflict from Reconcile's messages) writes nothing.
+	// fencing token larger than any before it. It creates the thread, for
+	// p.User, when it does not exist, and takes over a lease that has
+	// expired (marking its run interrupted). When p.Reconcile is set, it
+	// then writes what Reconcile returns, in the same transaction. It
+	// returns the run and the thread as committed. A refused StartRun
+	// (ErrRunExists, ErrNotFound for another user's thread, ErrThreadBusy,
+	// ErrTooManyThreads, a conflict from Reconcile's messages) writes
+	// nothing. Another user's thread is refused before its lease is looked
+	// at, and Reconcile never sees it.
 	StartRun(ctx context.Context, p StartRun) (agentd.Run, agentd.Thread, error)
 	// Commit writes a run's checkpoint in one transaction, if the run still
 	// holds the lease (ErrFenced) and the thread is at p.Version
@@ -56,12 +69,20 @@ type Store interface {
 	// returns them.
 	InterruptExpired(ctx context.Context, now time.Time, code agentd.RunErrorCode, message string) ([]agentd.Run, error)
 
-	GetThread(ctx context.Context, id string) (agentd.Thread, error)
+	// GetThread returns the user's thread with that id; ErrNotFound when
+	// there is none or it is another user's.
+	GetThread(ctx context.Context, user, id string) (agentd.Thread, error)
+	// ListThreads pages through q.User's threads.
 	ListThreads(ctx context.Context, q ThreadQuery) (ThreadPage, error)
-	DeleteThread(ctx context.Context, id string) error
+	// DeleteThread deletes the user's thread with that id, with its
+	// messages and runs; ErrNotFound when there is none or it is another
+	// user's.
+	DeleteThread(ctx context.Context, user, id string) error
 	// DeleteIdleThreads deletes threads not updated since before and with
 	// no running run; it returns how many it deleted.
 	DeleteIdleThreads(ctx context.Context, before time.Time) (int, error)
+	// GetRun returns the run with that id, whoever's it is: callers acting
+	// for a user check Run.User.
 	GetRun(ctx context.Context, id string) (agentd.Run, error)
 
 	// Ping reports whether the store answers.
@@ -71,12 +92,19 @@ type Store interface {
 
 // StartRun is what StartRun needs.
 type StartRun struct {
-	RunID      string
-	ThreadID   string
+	RunID    string
+	ThreadID string
+	// User is whom the run is for: a new thread is created as theirs, and
+	// another user's thread is refused with ErrNotFound. Required.
+	User       string
 	Agent      string
 	Owner      string // instance id
 	Now        time.Time
 	LeaseUntil time.Time
+	// MaxThreads, when > 0, caps how many threads User may have: creating
+	// one more is refused with ErrTooManyThreads. Runs on the user's
+	// existing threads are never refused for it.
+	MaxThreads int
 	// Reconcile, when set, brings the thread in line with the client
 	// before the run begins, saving the run a Commit. The store calls it
 	// with the thread as loaded, after taking the lease and inside
@@ -141,8 +169,9 @@ type Finish struct {
 	At        time.Time
 }
 
-// ThreadQuery pages through threads, most recently updated first.
+// ThreadQuery pages through a user's threads, most recently updated first.
 type ThreadQuery struct {
+	User   string // whose threads; only theirs are listed
 	Limit  int    // 1..500; 0 means 50
 	Cursor string // from the previous page's Next; "" for the first page
 }

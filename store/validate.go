@@ -9,8 +9,11 @@ import (
 // Validate checks what every store requires of a StartRun before it
 // touches the database.
 func (p *StartRun) Validate() error {
-	if p.RunID == "" || p.ThreadID == "" || p.Now.IsZero() || p.LeaseUntil.IsZero() {
-		return errors.New("start run: run id, thread id, now and lease end are required")
+	if p.RunID == "" || p.ThreadID == "" || p.User == "" || p.Now.IsZero() || p.LeaseUntil.IsZero() {
+		return errors.New("start run: run id, thread id, user, now and lease end are required")
+	}
+	if p.MaxThreads < 0 {
+		return errors.New("start run: max threads must not be negative")
 	}
 	return nil
 }

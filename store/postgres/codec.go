@@ -40,7 +40,7 @@ func decodeMessages(bodies []string) ([]agui.Message, error) {
 }
 
 // runColumns is the column list scanRun reads, in order.
-const runColumns = `id, thread_id, agent, status, owner, fence, lease_until,
+const runColumns = `id, thread_id, user_id, agent, status, owner, fence, lease_until,
 	started_at, finished_at, error_code, error_msg`
 
 func scanRun(row pgx.Row) (agentd.Run, error) {
@@ -49,7 +49,7 @@ func scanRun(row pgx.Row) (agentd.Run, error) {
 		status   string
 		finished *time.Time
 	)
-	err := row.Scan(&r.ID, &r.ThreadID, &r.Agent, &status, &r.Owner, &r.Fence,
+	err := row.Scan(&r.ID, &r.ThreadID, &r.User, &r.Agent, &status, &r.Owner, &r.Fence,
 		&r.LeaseUntil, &r.StartedAt, &finished, &r.ErrorCode, &r.ErrorMsg)
 	if err != nil {
 		return r, err

@@ -59,7 +59,7 @@ func TestInstances_OneLeaseHolder(t *testing.T) {
 			wg.Go(func() {
 				<-begin
 				r, _, err := s.StartRun(t.Context(), store.StartRun{
-					RunID: fmt.Sprintf("r%d-%d", round, i), ThreadID: "contested", Agent: "a",
+					RunID: fmt.Sprintf("r%d-%d", round, i), ThreadID: "contested", User: "u", Agent: "a",
 					Owner: fmt.Sprint("instance-", i%2), Now: at, LeaseUntil: at.Add(time.Hour)})
 				switch {
 				case err == nil:
@@ -93,7 +93,7 @@ func TestInstances_OneLeaseHolder(t *testing.T) {
 			t.Fatalf("round %d: finish %s: %v", round, w.ID, err)
 		}
 	}
-	th, err := inst[0].GetThread(t.Context(), "contested")
+	th, err := inst[0].GetThread(t.Context(), "u", "contested")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestInstances_FencedAfterTakeover(t *testing.T) {
 	ctx := t.Context()
 	at := time.Now().UTC().Truncate(time.Millisecond)
 
-	ra, th, err := a.StartRun(ctx, store.StartRun{RunID: "ra", ThreadID: "t", Agent: "x", Owner: "A", Now: at, LeaseUntil: at.Add(time.Minute)})
+	ra, th, err := a.StartRun(ctx, store.StartRun{RunID: "ra", ThreadID: "t", User: "u", Agent: "x", Owner: "A", Now: at, LeaseUntil: at.Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,13 +123,13 @@ func TestInstances_FencedAfterTakeover(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Inside A's lease, B is refused.
-	if _, _, err := b.StartRun(ctx, store.StartRun{RunID: "rb0", ThreadID: "t", Agent: "x", Owner: "B",
+	if _, _, err := b.StartRun(ctx, store.StartRun{RunID: "rb0", ThreadID: "t", User: "u", Agent: "x", Owner: "B",
 		Now: at.Add(30 * time.Second), LeaseUntil: at.Add(time.Hour)}); !errors.Is(err, store.ErrThreadBusy) {
 		t.Fatalf("B's StartRun inside A's lease: %v, want ErrThreadBusy", err)
 	}
 
 	takeover := at.Add(2 * time.Minute)
-	rb, thB, err := b.StartRun(ctx, store.StartRun{RunID: "rb", ThreadID: "t", Agent: "x", Owner: "B", Now: takeover, LeaseUntil: takeover.Add(time.Minute)})
+	rb, thB, err := b.StartRun(ctx, store.StartRun{RunID: "rb", ThreadID: "t", User: "u", Agent: "x", Owner: "B", Now: takeover, LeaseUntil: takeover.Add(time.Minute)})
 	if err != nil {
 		t.Fatalf("B's takeover: %v", err)
 	}
@@ -165,7 +165,7 @@ func TestInstances_FencedAfterTakeover(t *testing.T) {
 		TruncateAt: -1, Append: []store.AppendMessage{userMsg("m2", "from B")}}); err != nil {
 		t.Fatalf("B's commit: %v", err)
 	}
-	got, err := a.GetThread(ctx, "t")
+	got, err := a.GetThread(ctx, "u", "t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestInstances_CommitRacesTakeover(t *testing.T) {
 	landed := 0
 	for i := range tries {
 		threadID := fmt.Sprint("t", i)
-		ra, th, err := a.StartRun(ctx, store.StartRun{RunID: threadID + "-a", ThreadID: threadID, Agent: "x", Owner: "A", Now: at, LeaseUntil: at.Add(time.Minute)})
+		ra, th, err := a.StartRun(ctx, store.StartRun{RunID: threadID + "-a", ThreadID: threadID, User: "u", Agent: "x", Owner: "A", Now: at, LeaseUntil: at.Add(time.Minute)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +221,7 @@ func TestInstances_CommitRacesTakeover(t *testing.T) {
 		})
 		wg.Go(func() {
 			<-begin
-			rb, thB, errB = b.StartRun(ctx, store.StartRun{RunID: threadID + "-b", ThreadID: threadID, Agent: "x", Owner: "B", Now: takeover, LeaseUntil: takeover.Add(time.Minute)})
+			rb, thB, errB = b.StartRun(ctx, store.StartRun{RunID: threadID + "-b", ThreadID: threadID, User: "u", Agent: "x", Owner: "B", Now: takeover, LeaseUntil: takeover.Add(time.Minute)})
 		})
 		close(begin)
 		wg.Wait()
@@ -256,7 +256,7 @@ func TestInstances_CommitRacesTakeover(t *testing.T) {
 			TruncateAt: -1, Append: []store.AppendMessage{userMsg(threadID+"-b1", "from B")}}); err != nil {
 			t.Fatalf("try %d: B's commit: %v", i, err)
 		}
-		got, err := a.GetThread(ctx, threadID)
+		got, err := a.GetThread(ctx, "u", threadID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,12 +2,15 @@ package postgres_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/internal/testenv"
@@ -68,7 +71,7 @@ func TestOpen_ReopenKeepsData(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	at := time.UnixMilli(1_700_000_000_123).UTC()
-	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r1", ThreadID: "t1", Agent: "a", Now: at, LeaseUntil: at.Add(time.Minute)})
+	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r1", ThreadID: "t1", User: "u", Agent: "a", Now: at, LeaseUntil: at.Add(time.Minute)})
 	if err != nil {
 		t.Fatalf("StartRun: %v", err)
 	}
@@ -86,8 +89,8 @@ func TestOpen_ReopenKeepsData(t *testing.T) {
 	if err != nil || got.Status != agentd.RunSucceeded || !got.StartedAt.Equal(at) || !got.FinishedAt.Equal(at) {
 		t.Fatalf("run after reopen: %+v, %v", got, err)
 	}
-	if n := queryInt(t, url, `SELECT max(version_id) FROM goose_db_version`); n != 1 {
-		t.Fatalf("goose version %d, want 1", n)
+	if n := queryInt(t, url, `SELECT max(version_id) FROM goose_db_version`); n != 2 {
+		t.Fatalf("goose version %d, want 2", n)
 	}
 }
 
@@ -124,7 +127,7 @@ func TestCommit_BodyBytesExact(t *testing.T) { storetest.BodyBytesExact(t, openF
 func TestTimes_Millisecond(t *testing.T) {
 	s := openFresh(t)
 	at := time.Date(2024, 5, 6, 7, 8, 9, 123_456_789, time.FixedZone("x", 3600))
-	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r", ThreadID: "t", Agent: "a", Now: at, LeaseUntil: at.Add(time.Minute)})
+	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r", ThreadID: "t", User: "u", Agent: "a", Now: at, LeaseUntil: at.Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,4 +142,35 @@ func TestTimes_Millisecond(t *testing.T) {
 	if got != r {
 		t.Fatalf("GetRun %+v, want %+v", got, r)
 	}
+}
+
+// TestOpen_MigratesPreOwnership opens a schema made before threads had
+// users (at migration 1, with a thread and its run): migrating it gives
+// them to agentd.LocalUser.
+func TestOpen_MigratesPreOwnership(t *testing.T) {
+	url := testenv.Postgres(t)
+	cc, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDB(*cc)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(t.Context(), 1); err != nil {
+		t.Fatalf("migrate to 1: %v", err)
+	}
+	for _, q := range []string{
+		`INSERT INTO threads (id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'a', 1, now(), now(), 1)`,
+		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES ('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}')`,
+		`INSERT INTO runs (id, thread_id, agent, status, fence, lease_until, started_at, finished_at)
+		 VALUES ('old-run', 'old', 'a', 'succeeded', 1, now(), now(), now())`,
+	} {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	storetest.PreOwnership(t, open(t, url), "old", "old-run")
 }

@@ -30,6 +30,7 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 	run := agentd.Run{
 		ID:         p.RunID,
 		ThreadID:   p.ThreadID,
+		User:       p.User,
 		Agent:      p.Agent,
 		Status:     agentd.RunRunning,
 		Owner:      p.Owner,
@@ -41,6 +42,11 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 		c, err := claimThread(ctx, t, p)
 		if err != nil {
 			return err
+		}
+		if c.created && p.MaxThreads > 0 {
+			if err := checkThreadCap(ctx, t, p); err != nil {
+				return err
+			}
 		}
 		var b pgx.Batch
 		if c.holder != "" {
@@ -56,9 +62,9 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 		b.Queue(`UPDATE threads SET lease_run_id = $1, lease_until = $2, fence = $3 WHERE id = $4`,
 			p.RunID, run.LeaseUntil, run.Fence, p.ThreadID)
 		b.Queue(`
-			INSERT INTO runs (id, thread_id, agent, status, owner, fence, lease_until, started_at)
-			VALUES ($1, $2, $3, 'running', $4, $5, $6, $7)`,
-			p.RunID, p.ThreadID, p.Agent, p.Owner, run.Fence, run.LeaseUntil, run.StartedAt)
+			INSERT INTO runs (id, thread_id, user_id, agent, status, owner, fence, lease_until, started_at)
+			VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8)`,
+			p.RunID, p.ThreadID, p.User, p.Agent, p.Owner, run.Fence, run.LeaseUntil, run.StartedAt)
 		written := c.thread
 		if p.Reconcile != nil {
 			if written, err = s.queueReconcile(&b, p, run.Fence, c.thread); err != nil {
@@ -79,6 +85,7 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 
 // claimed is what StartRun's first round trip learns of a thread.
 type claimed struct {
+	created    bool   // the thread was inserted by this StartRun
 	holder     string // the run holding the lease, "" if free
 	leaseUntil *time.Time
 	fence      int64
@@ -90,7 +97,8 @@ var errThreadGone = errors.New("thread deleted while being locked")
 
 // claimThread begins StartRun's transaction: it checks that the run id is
 // new, creates the thread (free, fence 0) when missing, locks its row and
-// loads it with its messages, in one round trip. When another transaction
+// loads it with its messages, in one round trip. Another user's thread is
+// ErrNotFound, and its messages are not read. When another transaction
 // is creating the same thread, the insert waits for it and then does
 // nothing, and the row is locked like any other. The load is a statement
 // of its own, after the lock: its snapshot holds every message committed
@@ -102,11 +110,11 @@ func claimThread(ctx context.Context, t *pipeTx, p store.StartRun) (claimed, err
 			b.Queue(`SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1)`, p.RunID)
 		}
 		b.Queue(`
-			INSERT INTO threads (id, agent, created_at, updated_at) VALUES ($1, $2, $3, $3)
-			ON CONFLICT (id) DO NOTHING`, p.ThreadID, p.Agent, ts(p.Now))
-		b.Queue(`SELECT lease_run_id, lease_until, fence FROM threads WHERE id = $1 FOR UPDATE`, p.ThreadID)
-		b.Queue(threadSQL, p.ThreadID)
-		c, err := readClaim(ctx, t, &b, p.ThreadID, attempt == 1)
+			INSERT INTO threads (id, user_id, agent, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+			ON CONFLICT (id) DO NOTHING`, p.ThreadID, p.User, p.Agent, ts(p.Now))
+		b.Queue(`SELECT user_id, lease_run_id, lease_until, fence FROM threads WHERE id = $1 FOR UPDATE`, p.ThreadID)
+		b.Queue(threadSQL, p.ThreadID, p.User)
+		c, err := readClaim(ctx, t, &b, p, attempt == 1)
 		// The thread was deleted between the insert and the lock: try
 		// again to create it.
 		if !errors.Is(err, errThreadGone) || attempt == 3 {
@@ -116,7 +124,7 @@ func claimThread(ctx context.Context, t *pipeTx, p store.StartRun) (claimed, err
 }
 
 // readClaim sends claimThread's batch b and reads its results.
-func readClaim(ctx context.Context, t *pipeTx, b *pgx.Batch, threadID string, checkRun bool) (claimed, error) {
+func readClaim(ctx context.Context, t *pipeTx, b *pgx.Batch, p store.StartRun, checkRun bool) (claimed, error) {
 	var c claimed
 	br, err := t.send(ctx, b, false)
 	if err != nil {
@@ -132,17 +140,23 @@ func readClaim(ctx context.Context, t *pipeTx, b *pgx.Batch, threadID string, ch
 			return c, store.ErrRunExists
 		}
 	}
-	if _, err := br.Exec(); err != nil {
+	tag, err := br.Exec()
+	if err != nil {
 		return c, fmt.Errorf("insert thread: %w", err)
 	}
-	err = br.QueryRow().Scan(&c.holder, &c.leaseUntil, &c.fence)
+	c.created = tag.RowsAffected() == 1
+	var user string
+	err = br.QueryRow().Scan(&user, &c.holder, &c.leaseUntil, &c.fence)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, errThreadGone
 	}
 	if err != nil {
 		return c, fmt.Errorf("lock thread: %w", err)
 	}
-	if c.thread, err = scanThread(br.QueryRow(), threadID); err != nil {
+	if user != p.User {
+		return claimed{}, store.ErrNotFound
+	}
+	if c.thread, err = scanThread(br.QueryRow(), p.ThreadID); err != nil {
 		return c, err
 	}
 	return c, br.Close()
@@ -181,4 +195,36 @@ func (s *Store) queueReconcile(b *pgx.Batch, p store.StartRun, fence int64, th a
 		out.Messages = append(out.Messages, m.Message)
 	}
 	return out, nil
+}
+
+// threadCapLockClass is the first key of the advisory lock that
+// serialises the creation of one user's threads while they are counted
+// against StartRun.MaxThreads (the second key is a hash of the user).
+const threadCapLockClass = 0x61677573 // "agus"
+
+// checkThreadCap refuses, with ErrTooManyThreads, the thread this StartRun
+// just inserted when it takes its user over p.MaxThreads. The lock makes
+// concurrent creations of the user's threads count one after the other:
+// each count is a statement of its own after the lock, so it sees every
+// thread committed before the lock was granted, and its own insert.
+func checkThreadCap(ctx context.Context, t *pipeTx, p store.StartRun) error {
+	var b pgx.Batch
+	b.Queue(`SELECT pg_advisory_xact_lock($1::int4, hashtext($2))`, threadCapLockClass, p.User)
+	b.Queue(`SELECT count(*) FROM (SELECT 1 FROM threads WHERE user_id = $1 LIMIT $2) AS mine`, p.User, p.MaxThreads+1)
+	br, err := t.send(ctx, &b, false)
+	if err != nil {
+		return err
+	}
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("lock the user's threads: %w", err)
+	}
+	var n int
+	if err := br.QueryRow().Scan(&n); err != nil {
+		return fmt.Errorf("count threads: %w", err)
+	}
+	if n > p.MaxThreads {
+		return store.ErrTooManyThreads
+	}
+	return br.Close()
 }

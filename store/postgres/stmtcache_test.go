@@ -22,7 +22,7 @@ func TestOpen_KeepsStatementsPrepared(t *testing.T) {
 	}
 	defer s.Close()
 	at := time.Now()
-	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r", ThreadID: "t", Agent: "a", Now: at, LeaseUntil: at.Add(time.Minute),
+	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r", ThreadID: "t", User: "u", Agent: "a", Now: at, LeaseUntil: at.Add(time.Minute),
 		Reconcile: func(agentd.Thread) store.Reconciled {
 			return store.Reconciled{TruncateAt: -1, Append: []store.AppendMessage{
 				{Message: agui.Message{ID: "u", Role: agui.RoleUser, Content: agui.TextContent("hi")}}}}

@@ -13,8 +13,8 @@ import (
 )
 
 // GetThread implements store.Store.
-func (s *Store) GetThread(ctx context.Context, id string) (agentd.Thread, error) {
-	t, err := loadThread(ctx, s.pool, id)
+func (s *Store) GetThread(ctx context.Context, user, id string) (agentd.Thread, error) {
+	t, err := loadThread(ctx, s.pool, user, id)
 	if err != nil {
 		return t, fmt.Errorf("postgres: get thread %s: %w", id, err)
 	}
@@ -26,26 +26,26 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// threadSQL reads a thread with all its messages, in order, in one
+// threadSQL reads a user's thread with all its messages, in order, in one
 // statement: the thread and its messages come from one snapshot, so they
 // belong to the same version, without a transaction around two reads. It
 // must not lock: a locking read that waited would see the thread's new row
 // but the messages of its older snapshot.
 const threadSQL = `
-	SELECT agent, version, state, created_at, updated_at,
+	SELECT user_id, agent, version, state, created_at, updated_at,
 	       ARRAY(SELECT body::text FROM messages WHERE thread_id = t.id ORDER BY seq)
-	FROM threads t WHERE id = $1`
+	FROM threads t WHERE id = $1 AND user_id = $2`
 
-// loadThread reads a thread with all its messages (threadSQL).
-func loadThread(ctx context.Context, q querier, id string) (agentd.Thread, error) {
-	return scanThread(q.QueryRow(ctx, threadSQL, id), id)
+// loadThread reads a user's thread with all its messages (threadSQL).
+func loadThread(ctx context.Context, q querier, user, id string) (agentd.Thread, error) {
+	return scanThread(q.QueryRow(ctx, threadSQL, id, user), id)
 }
 
 // scanThread reads a row of threadSQL.
 func scanThread(row pgx.Row, id string) (agentd.Thread, error) {
 	t := agentd.Thread{ID: id}
 	var bodies []string
-	err := row.Scan(&t.Agent, &t.Version, &t.State, &t.CreatedAt, &t.UpdatedAt, &bodies)
+	err := row.Scan(&t.User, &t.Agent, &t.Version, &t.State, &t.CreatedAt, &t.UpdatedAt, &bodies)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, store.ErrNotFound
 	}
@@ -60,7 +60,8 @@ func scanThread(row pgx.Row, id string) (agentd.Thread, error) {
 }
 
 // ListThreads implements store.Store with keyset pagination on
-// (updated_at DESC, id ASC), served by the threads_by_updated index. A page
+// (updated_at DESC, id ASC) within the user's threads, served by the
+// threads_by_user index. A page
 // never shifts because of rows written after the cursor was issued.
 func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.ThreadPage, error) {
 	limit := q.Limit
@@ -78,17 +79,18 @@ func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.Thr
 	)
 	if q.Cursor == "" {
 		rows, err = s.pool.Query(ctx, columns+`
+			WHERE user_id = $2
 			ORDER BY updated_at DESC, id
-			LIMIT $1`, limit+1)
+			LIMIT $1`, limit+1, q.User)
 	} else {
 		after, perr := parseCursor(q.Cursor)
 		if perr != nil {
 			return store.ThreadPage{}, perr
 		}
 		rows, err = s.pool.Query(ctx, columns+`
-			WHERE updated_at <= $1 AND (updated_at < $1 OR id > $2)
+			WHERE user_id = $4 AND updated_at <= $1 AND (updated_at < $1 OR id > $2)
 			ORDER BY updated_at DESC, id
-			LIMIT $3`, after.time(), after.ID, limit+1)
+			LIMIT $3`, after.time(), after.ID, limit+1, q.User)
 	}
 	if err != nil {
 		return store.ThreadPage{}, fmt.Errorf("postgres: list threads: %w", err)
@@ -113,8 +115,8 @@ func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.Thr
 
 // DeleteThread implements store.Store. Messages and runs go with the
 // thread (ON DELETE CASCADE); a run still writing to it is fenced out.
-func (s *Store) DeleteThread(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM threads WHERE id = $1`, id)
+func (s *Store) DeleteThread(ctx context.Context, user, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM threads WHERE id = $1 AND user_id = $2`, id, user)
 	if err != nil {
 		return fmt.Errorf("postgres: delete thread %s: %w", id, err)
 	}

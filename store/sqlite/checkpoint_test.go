@@ -23,7 +23,7 @@ func TestCommitsAreCheckpointedIntoTheFile(t *testing.T) {
 	}
 	defer s.Close()
 	now := time.Now()
-	if _, _, err := s.StartRun(t.Context(), store.StartRun{RunID: "r", ThreadID: "t", Agent: "a", Owner: "o",
+	if _, _, err := s.StartRun(t.Context(), store.StartRun{RunID: "r", ThreadID: "t", User: "u", Agent: "a", Owner: "o",
 		Now: now, LeaseUntil: now.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}

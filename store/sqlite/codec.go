@@ -38,7 +38,7 @@ func decodeMessage(body string) (agui.Message, error) {
 }
 
 // runColumns is the column list scanRun reads, in order.
-const runColumns = `id, thread_id, agent, status, owner, fence, lease_until,
+const runColumns = `id, thread_id, user_id, agent, status, owner, fence, lease_until,
 	started_at, finished_at, error_code, error_msg`
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -51,7 +51,7 @@ func scanRun(sc scanner) (agentd.Run, error) {
 		leaseUntil, start int64
 		finished          sql.NullInt64
 	)
-	err := sc.Scan(&r.ID, &r.ThreadID, &r.Agent, &status, &r.Owner, &r.Fence,
+	err := sc.Scan(&r.ID, &r.ThreadID, &r.User, &r.Agent, &status, &r.Owner, &r.Fence,
 		&leaseUntil, &start, &finished, &r.ErrorCode, &r.ErrorMsg)
 	if err != nil {
 		return r, err

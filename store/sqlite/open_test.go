@@ -14,6 +14,7 @@ import (
 	"github.com/agentd/agentd/store"
 	"github.com/agentd/agentd/store/sqlite"
 	"github.com/agentd/agentd/store/storetest"
+	"github.com/pressly/goose/v3"
 )
 
 // TestOpen_ReopenKeepsData checks that the file persists across Open calls,
@@ -25,7 +26,7 @@ func TestOpen_ReopenKeepsData(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	at := time.UnixMilli(1_700_000_000_123).UTC()
-	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r1", ThreadID: "t1", Agent: "a", Now: at, LeaseUntil: at.Add(time.Minute)})
+	r, th, err := s.StartRun(t.Context(), store.StartRun{RunID: "r1", ThreadID: "t1", User: "u", Agent: "a", Now: at, LeaseUntil: at.Add(time.Minute)})
 	if err != nil {
 		t.Fatalf("StartRun: %v", err)
 	}
@@ -57,8 +58,8 @@ func TestOpen_ReopenKeepsData(t *testing.T) {
 		t.Fatalf("journal_mode %q, %v; want wal", mode, err)
 	}
 	var version int64
-	if err := db.QueryRow("SELECT MAX(version_id) FROM goose_db_version").Scan(&version); err != nil || version != 1 {
-		t.Fatalf("goose version %d, %v; want 1", version, err)
+	if err := db.QueryRow("SELECT MAX(version_id) FROM goose_db_version").Scan(&version); err != nil || version != 2 {
+		t.Fatalf("goose version %d, %v; want 2", version, err)
 	}
 }
 
@@ -95,7 +96,7 @@ func TestCommit_ManyWritersAtOnce(t *testing.T) {
 	versions := make([]int64, writers)
 	for i := range writers {
 		r, th, err := s.StartRun(t.Context(), store.StartRun{
-			RunID: fmt.Sprint("r", i), ThreadID: fmt.Sprint("t", i), Agent: "a", Now: at, LeaseUntil: at.Add(time.Hour)})
+			RunID: fmt.Sprint("r", i), ThreadID: fmt.Sprint("t", i), User: "u", Agent: "a", Now: at, LeaseUntil: at.Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,4 +119,40 @@ func TestCommit_ManyWritersAtOnce(t *testing.T) {
 	}
 	close(begin)
 	wg.Wait()
+}
+
+// TestOpen_MigratesPreOwnership opens a file made before threads had
+// users (at migration 1, with a thread and its run): migrating it gives
+// them to agentd.LocalUser.
+func TestOpen_MigratesPreOwnership(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(t.Context(), 1); err != nil {
+		t.Fatalf("migrate to 1: %v", err)
+	}
+	for _, q := range []string{
+		`INSERT INTO threads (id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'a', 1, 1, 1, 1)`,
+		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES ('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}')`,
+		`INSERT INTO runs (id, thread_id, agent, status, fence, lease_until, started_at, finished_at)
+		 VALUES ('old-run', 'old', 'a', 'succeeded', 1, 0, 1, 1)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err := sqlite.Open(t.Context(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	storetest.PreOwnership(t, s, "old", "old-run")
 }

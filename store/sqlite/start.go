@@ -24,6 +24,7 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 	run := agentd.Run{
 		ID:         p.RunID,
 		ThreadID:   p.ThreadID,
+		User:       p.User,
 		Agent:      p.Agent,
 		Status:     agentd.RunRunning,
 		Owner:      p.Owner,
@@ -41,7 +42,7 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 	// parallel with other runs, instead of inside the single writer's
 	// transaction; the transaction uses it if the thread has not changed
 	// since (same creation, version and length), else reads it again.
-	pre, preErr := s.GetThread(ctx, p.ThreadID)
+	pre, preErr := s.GetThread(ctx, p.User, p.ThreadID)
 	var thread agentd.Thread
 	err := s.w.do(ctx, op, true, func(ctx context.Context, tx *sql.Tx) error {
 		var exists int
@@ -59,7 +60,7 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 		}
 		run.Fence = fence
 		if _, err := tx.StmtContext(ctx, s.stmt.insertRun).ExecContext(ctx,
-			p.RunID, p.ThreadID, p.Agent, p.Owner, fence, ms(p.LeaseUntil), ms(p.Now)); err != nil {
+			p.RunID, p.ThreadID, p.User, p.Agent, p.Owner, fence, ms(p.LeaseUntil), ms(p.Now)); err != nil {
 			return fmt.Errorf("insert run: %w", err)
 		}
 		if preErr == nil && pre.Version == th.Version && pre.CreatedAt.Equal(th.CreatedAt) && len(pre.Messages) == count {
@@ -83,9 +84,11 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 
 // takeLease gives the thread's lease to run p.RunID, creating the thread
 // when missing. It returns the thread without its messages, its message
-// count and the new fencing token. It refuses with ErrThreadBusy while
-// another run's lease lasts past p.Now, and marks the previous holder
-// interrupted when its lease has expired.
+// count and the new fencing token. It refuses another user's thread with
+// ErrNotFound, before it looks at the lease; a new thread beyond the user's
+// p.MaxThreads with ErrTooManyThreads; a thread another run's lease holds
+// past p.Now with ErrThreadBusy. It marks the previous holder interrupted
+// when its lease has expired.
 func (s *Store) takeLease(ctx context.Context, tx *sql.Tx, p store.StartRun) (agentd.Thread, int, int64, error) {
 	th := agentd.Thread{ID: p.ThreadID}
 	var (
@@ -97,15 +100,26 @@ func (s *Store) takeLease(ctx context.Context, tx *sql.Tx, p store.StartRun) (ag
 		&th, &holder, &leaseUntil, &fence)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
+		if p.MaxThreads > 0 {
+			var n int
+			if err := tx.StmtContext(ctx, s.stmt.countThreads).QueryRowContext(ctx, p.User, p.MaxThreads).Scan(&n); err != nil {
+				return th, 0, 0, fmt.Errorf("count threads: %w", err)
+			}
+			if n >= p.MaxThreads {
+				return th, 0, 0, store.ErrTooManyThreads
+			}
+		}
 		// RETURNING gives the new thread as the schema's defaults made it.
 		count, err := scanThread(tx.StmtContext(ctx, s.stmt.insertThread).QueryRowContext(ctx,
-			p.ThreadID, p.Agent, now, now, p.RunID, expiry), &th, &fence)
+			p.ThreadID, p.User, p.Agent, now, now, p.RunID, expiry), &th, &fence)
 		if err != nil {
 			return th, 0, 0, fmt.Errorf("insert thread: %w", err)
 		}
 		return th, count, fence, nil
 	case err != nil:
 		return th, 0, 0, fmt.Errorf("read thread: %w", err)
+	case th.User != p.User:
+		return agentd.Thread{}, 0, 0, store.ErrNotFound
 	}
 
 	if holder != "" {

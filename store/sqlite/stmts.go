@@ -17,6 +17,7 @@ type stmts struct {
 	// write pool
 	runExists       *sql.Stmt
 	threadForLease  *sql.Stmt
+	countThreads    *sql.Stmt
 	insertThread    *sql.Stmt
 	interruptHolder *sql.Stmt
 	takeLease       *sql.Stmt
@@ -39,7 +40,7 @@ type stmts struct {
 }
 
 // threadColumns is the column list scanThreadRow reads, in order.
-const threadColumns = `agent, version, state, created_at, updated_at, message_count`
+const threadColumns = `user_id, agent, version, state, created_at, updated_at, message_count`
 
 // messagesSQL reads a thread's message bodies in order.
 const messagesSQL = `SELECT body FROM messages WHERE thread_id = ? ORDER BY seq`
@@ -55,17 +56,19 @@ func (s *Store) prepare(ctx context.Context) error {
 	}{
 		{&st.runExists, s.write, `SELECT 1 FROM runs WHERE id = ?`},
 		{&st.threadForLease, s.write, `SELECT lease_run_id, lease_until, fence, ` + threadColumns + ` FROM threads WHERE id = ?`},
+		// A user's threads, counted up to the cap (threads_by_user).
+		{&st.countThreads, s.write, `SELECT count(*) FROM (SELECT 1 FROM threads WHERE user_id = ? LIMIT ?)`},
 		{&st.insertThread, s.write, `
-			INSERT INTO threads (id, agent, created_at, updated_at, lease_run_id, lease_until, fence)
-			VALUES (?, ?, ?, ?, ?, ?, 1)
+			INSERT INTO threads (id, user_id, agent, created_at, updated_at, lease_run_id, lease_until, fence)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 1)
 			RETURNING fence, ` + threadColumns},
 		{&st.interruptHolder, s.write, `
 			UPDATE runs SET status = 'interrupted', finished_at = ?, error_code = ?, error_msg = ?
 			WHERE id = ? AND status = 'running'`},
 		{&st.takeLease, s.write, `UPDATE threads SET lease_run_id = ?, lease_until = ?, fence = ? WHERE id = ?`},
 		{&st.insertRun, s.write, `
-			INSERT INTO runs (id, thread_id, agent, status, owner, fence, lease_until, started_at)
-			VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`},
+			INSERT INTO runs (id, thread_id, user_id, agent, status, owner, fence, lease_until, started_at)
+			VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)`},
 		{&st.threadForCommit, s.write, `SELECT version, lease_run_id, fence, message_count FROM threads WHERE id = ?`},
 		{&st.truncate, s.write, `DELETE FROM messages WHERE thread_id = ? AND seq >= ?`},
 		{&st.insertMessage, s.write, `
@@ -90,7 +93,7 @@ func (s *Store) prepare(ctx context.Context) error {
 			  AND lease_run_id = ?2 AND fence = ?3`},
 		{&st.renewRun, s.write, `UPDATE runs SET lease_until = ? WHERE id = ?`},
 		{&st.writeMessages, s.write, messagesSQL},
-		{&st.readThread, s.read, `SELECT ` + threadColumns + ` FROM threads WHERE id = ?`},
+		{&st.readThread, s.read, `SELECT ` + threadColumns + ` FROM threads WHERE id = ? AND user_id = ?`},
 		{&st.readMessages, s.read, messagesSQL},
 		{&st.readRun, s.read, `SELECT ` + runColumns + ` FROM runs WHERE id = ?`},
 	} {

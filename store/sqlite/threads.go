@@ -14,11 +14,11 @@ import (
 
 // GetThread implements store.Store. The thread and its messages are read in
 // one transaction, so they belong to the same version.
-func (s *Store) GetThread(ctx context.Context, id string) (agentd.Thread, error) {
+func (s *Store) GetThread(ctx context.Context, user, id string) (agentd.Thread, error) {
 	var t agentd.Thread
 	err := s.readTx(ctx, "get thread "+id, func(ctx context.Context, tx *sql.Tx) error {
 		t = agentd.Thread{ID: id}
-		count, err := scanThread(tx.StmtContext(ctx, s.stmt.readThread).QueryRowContext(ctx, id), &t)
+		count, err := scanThread(tx.StmtContext(ctx, s.stmt.readThread).QueryRowContext(ctx, id, user), &t)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -39,7 +39,7 @@ func scanThread(sc scanner, t *agentd.Thread, lead ...any) (int, error) {
 		created, updated int64
 		count            int
 	)
-	err := sc.Scan(append(lead, &t.Agent, &t.Version, &state, &created, &updated, &count)...)
+	err := sc.Scan(append(lead, &t.User, &t.Agent, &t.Version, &state, &created, &updated, &count)...)
 	if err != nil {
 		return 0, err
 	}
@@ -78,7 +78,8 @@ func loadMessages(ctx context.Context, stmt *sql.Stmt, threadID string, count in
 }
 
 // ListThreads implements store.Store with keyset pagination on
-// (updated_at DESC, id ASC), served by the threads_by_updated index. A page
+// (updated_at DESC, id ASC) within the user's threads, served by the
+// threads_by_user index. A page
 // never shifts because of rows written after the cursor was issued.
 func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.ThreadPage, error) {
 	limit := q.Limit
@@ -100,9 +101,9 @@ func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.Thr
 	// One row more than the page tells whether there is a next page.
 	rows, err := s.read.QueryContext(ctx, `
 		SELECT id, agent, message_count, created_at, updated_at FROM threads
-		WHERE updated_at <= ?1 AND (updated_at < ?1 OR id > ?2)
+		WHERE user_id = ?4 AND updated_at <= ?1 AND (updated_at < ?1 OR id > ?2)
 		ORDER BY updated_at DESC, id
-		LIMIT ?3`, after.UpdatedAt, after.ID, limit+1)
+		LIMIT ?3`, after.UpdatedAt, after.ID, limit+1, q.User)
 	if err != nil {
 		return store.ThreadPage{}, fmt.Errorf("sqlite: list threads: %w", err)
 	}
@@ -132,9 +133,9 @@ func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.Thr
 
 // DeleteThread implements store.Store. Messages and runs go with the
 // thread (ON DELETE CASCADE).
-func (s *Store) DeleteThread(ctx context.Context, id string) error {
+func (s *Store) DeleteThread(ctx context.Context, user, id string) error {
 	return s.writeTx(ctx, "delete thread "+id, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM threads WHERE id = ?`, id)
+		res, err := tx.ExecContext(ctx, `DELETE FROM threads WHERE id = ? AND user_id = ?`, id, user)
 		if err != nil {
 			return err
 		}

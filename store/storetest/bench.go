@@ -46,7 +46,7 @@ func turn(b *testing.B, s store.Store, n int64) {
 	question := store.AppendMessage{Message: agui.Message{ID: "u" + id, Role: agui.RoleUser,
 		Content: agui.TextContent("What is the weather in Paris today?")}}
 	r, th, err := s.StartRun(ctx, store.StartRun{
-		RunID: "r" + id, ThreadID: "t" + id, Agent: "bench", Owner: "bench", Now: at, LeaseUntil: at.Add(time.Minute),
+		RunID: "r" + id, ThreadID: "t" + id, User: "u", Agent: "bench", Owner: "bench", Now: at, LeaseUntil: at.Add(time.Minute),
 		Reconcile: func(agentd.Thread) store.Reconciled {
 			return store.Reconciled{TruncateAt: -1, Append: []store.AppendMessage{question}, State: json.RawMessage(`{}`)}
 		}})

@@ -215,7 +215,7 @@ func testDuplicateMessageID(t *testing.T, s store.Store) {
 // findSummary pages through all threads until it finds id.
 func findSummary(t *testing.T, s store.Store, id string) agentd.ThreadSummary {
 	t.Helper()
-	q := store.ThreadQuery{Limit: 500}
+	q := store.ThreadQuery{User: suiteUser, Limit: 500}
 	for range maxPages {
 		page, err := s.ListThreads(t.Context(), q)
 		if err != nil {

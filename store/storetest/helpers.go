@@ -33,6 +33,10 @@ func ids(t *testing.T) func(kind string) string {
 	}
 }
 
+// suiteUser is the user of the suite's threads, except where a test is
+// about users.
+const suiteUser = "storetest-user"
+
 // now is the current time at the millisecond, the precision the suite
 // expects times to round-trip at.
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
@@ -42,6 +46,7 @@ func startParams(runID, threadID string, at time.Time, d time.Duration) store.St
 	return store.StartRun{
 		RunID:      runID,
 		ThreadID:   threadID,
+		User:       suiteUser,
 		Agent:      "test-agent",
 		Owner:      "instance-test",
 		Now:        at,
@@ -84,7 +89,7 @@ func mustCommit(t *testing.T, s store.Store, cp store.Checkpoint) int64 {
 
 func mustGetThread(t *testing.T, s store.Store, id string) agentd.Thread {
 	t.Helper()
-	th, err := s.GetThread(t.Context(), id)
+	th, err := s.GetThread(t.Context(), suiteUser, id)
 	if err != nil {
 		t.Fatalf("GetThread(%s): %v", id, err)
 	}
@@ -110,11 +115,16 @@ func finishCheckpoint(r agentd.Run, v int64, st agentd.RunStatus, at time.Time) 
 // cleanupThreads deletes the threads when the test ends, so a shared
 // database does not accumulate them. A thread already gone is fine.
 func cleanupThreads(t *testing.T, s store.Store, ids ...string) {
+	cleanupThreadsOf(t, s, suiteUser, ids...)
+}
+
+// cleanupThreadsOf is cleanupThreads for threads of another user.
+func cleanupThreadsOf(t *testing.T, s store.Store, owner string, ids ...string) {
 	t.Cleanup(func() {
 		// t.Context is already cancelled when cleanups run.
 		ctx := context.Background()
 		for _, id := range ids {
-			err := s.DeleteThread(ctx, id)
+			err := s.DeleteThread(ctx, owner, id)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("cleanup: DeleteThread(%s): %v", id, err)
 			}

@@ -21,18 +21,18 @@ func testStartRunCreatesThread(t *testing.T, s store.Store) {
 		t.Fatalf("fence %d, want > 0", run.Fence)
 	}
 	sameRun(t, "StartRun", run, agentd.Run{
-		ID: p.RunID, ThreadID: p.ThreadID, Agent: p.Agent, Status: agentd.RunRunning,
+		ID: p.RunID, ThreadID: p.ThreadID, User: p.User, Agent: p.Agent, Status: agentd.RunRunning,
 		Owner: p.Owner, Fence: run.Fence, LeaseUntil: p.LeaseUntil, StartedAt: at,
 	})
-	if th.ID != p.ThreadID || th.Agent != p.Agent || len(th.Messages) != 0 {
-		t.Fatalf("new thread %+v, want id %s, agent %s, no messages", th, p.ThreadID, p.Agent)
+	if th.ID != p.ThreadID || th.User != p.User || th.Agent != p.Agent || len(th.Messages) != 0 {
+		t.Fatalf("new thread %+v, want id %s, user %s, agent %s, no messages", th, p.ThreadID, p.User, p.Agent)
 	}
 	sameState(t, "new thread", th.State, []byte(`{}`))
 	sameTime(t, "new thread CreatedAt", th.CreatedAt, at)
 	sameTime(t, "new thread UpdatedAt", th.UpdatedAt, at)
 
 	got := mustGetThread(t, s, p.ThreadID)
-	if got.ID != th.ID || got.Agent != th.Agent || got.Version != th.Version || len(got.Messages) != 0 {
+	if got.ID != th.ID || got.User != p.User || got.Agent != th.Agent || got.Version != th.Version || len(got.Messages) != 0 {
 		t.Fatalf("GetThread %+v, want %+v", got, th)
 	}
 	sameState(t, "GetThread", got.State, []byte(`{}`))
@@ -68,7 +68,7 @@ func testRunExists(t *testing.T, s store.Store) {
 
 	_, _, err := s.StartRun(t.Context(), startParams(runID, t2, at, time.Minute))
 	wantErr(t, "StartRun with a used run id on another thread", err, store.ErrRunExists)
-	_, err = s.GetThread(t.Context(), t2)
+	_, err = s.GetThread(t.Context(), suiteUser, t2)
 	wantErr(t, "the refused StartRun must not create its thread", err, store.ErrNotFound)
 
 	mustCommit(t, s, finishCheckpoint(a, th.Version, agentd.RunSucceeded, at.Add(time.Second)))

@@ -202,7 +202,7 @@ func testStartRunReconcileRefused(t *testing.T, s store.Store) {
 		store.Reconciled{TruncateAt: -1, Append: []store.AppendMessage{twice, twice}}, &seen, &calls)
 	_, _, err := s.StartRun(t.Context(), p)
 	wantCode(t, "StartRun on a new thread reconciling with an id twice", err, agentd.CodeConflict)
-	_, err = s.GetThread(t.Context(), fresh)
+	_, err = s.GetThread(t.Context(), suiteUser, fresh)
 	wantErr(t, "GetThread of a new thread whose reconciliation failed", err, store.ErrNotFound)
 
 	// Refused before reconciling: Reconcile is not called.
@@ -264,7 +264,7 @@ func testStartRunRefuse(t *testing.T, s store.Store) {
 		store.Reconciled{TruncateAt: -1, Append: []store.AppendMessage{user(id("m"), "new")}, Refuse: refusal}, &seen, &calls)
 	_, _, err = s.StartRun(t.Context(), p)
 	wantErr(t, "StartRun on a new thread with a refusing Reconcile", err, refusal)
-	_, err = s.GetThread(t.Context(), fresh)
+	_, err = s.GetThread(t.Context(), suiteUser, fresh)
 	wantErr(t, "GetThread of a new thread whose run was refused", err, store.ErrNotFound)
 
 	// The refusal held no lease: a run starts at once.

@@ -31,6 +31,12 @@
 //     renews the others.
 //   - ListThreads: a malformed cursor or a limit outside 0..500 is an
 //     *agentd.Error of code CodeInvalid.
+//   - Another user's thread is ErrNotFound to GetThread, DeleteThread and
+//     StartRun (even while it is leased: never ErrThreadBusy), and absent
+//     from ListThreads; the refused StartRun calls no Reconcile and takes
+//     no lease (the owner's next fence is the next number).
+//   - StartRun.MaxThreads counts the user's threads; concurrent creations
+//     never exceed it.
 //   - Times set from parameters round-trip to the millisecond.
 package storetest
 
@@ -69,6 +75,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteThread", testDeleteThread},
 		{"DeleteIdleThreads", testDeleteIdleThreads},
 		{"NotFound", testNotFound},
+		{"Ownership", testOwnership},
+		{"MaxThreads", testMaxThreads},
+		{"MaxThreadsConcurrent", testMaxThreadsConcurrent},
 		{"Ping", testPing},
 		{"Concurrency", testConcurrency},
 	}

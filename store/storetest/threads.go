@@ -27,34 +27,60 @@ func listEra(t *testing.T) time.Time {
 func testListThreads(t *testing.T, s store.Store) {
 	id := ids(t)
 	era := listEra(t)
+	// A user of this test's own: ListThreads lists only their threads.
+	owner := id("user")
 	// Equal offsets make ties that only the id orders, across page ends.
 	offsets := []time.Duration{0, 0, 1, 2, 2, 2, 3}
 	var want []agentd.ThreadSummary
 	for _, off := range offsets {
 		at := era.Add(off * time.Millisecond)
 		p := startParams(id("run"), id("thread"), at, time.Hour)
-		p.Agent = "list-agent"
-		cleanupThreads(t, s, p.ThreadID)
+		p.User, p.Agent = owner, "list-agent"
+		cleanupThreadsOf(t, s, owner, p.ThreadID)
 		mustStart(t, s, p)
 		want = append(want, agentd.ThreadSummary{ID: p.ThreadID, Agent: p.Agent, CreatedAt: at, UpdatedAt: at})
 	}
 	slices.SortFunc(want, func(a, b agentd.ThreadSummary) int {
 		return cmp.Or(b.UpdatedAt.Compare(a.UpdatedAt), cmp.Compare(a.ID, b.ID))
 	})
-	ours := map[string]bool{}
-	for _, w := range want {
-		ours[w.ID] = true
+	// Another user's threads, in the same era, are never listed.
+	other := startParams(id("run"), id("thread"), era.Add(time.Millisecond), time.Hour)
+	cleanupThreads(t, s, other.ThreadID)
+	mustStart(t, s, other)
+
+	// Page by 2 to the end: every thread once, in order, and no other.
+	got := listAll(t, s, store.ThreadQuery{User: owner, Limit: 2})
+	if len(got) != len(want) {
+		t.Fatalf("listed %v, want %v", summaryIDs(got), summaryIDs(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.ID != w.ID || g.Agent != w.Agent || g.MessageCount != 0 {
+			t.Fatalf("thread %d: %+v, want %+v (order %v, want %v)", i, g, w, summaryIDs(got), summaryIDs(want))
+		}
+		sameTime(t, "summary CreatedAt", g.CreatedAt, w.CreatedAt)
+		sameTime(t, "summary UpdatedAt", g.UpdatedAt, w.UpdatedAt)
 	}
 
-	// Page by 2 until all of ours are seen, then by 500 to the end. Other
-	// threads may be listed in between; ours must come once each, in order.
-	var (
-		got   []agentd.ThreadSummary
-		prev  *agentd.ThreadSummary
-		q     = store.ThreadQuery{Limit: 2}
-		pages int
-	)
-	for ; pages < maxPages; pages++ {
+	_, err := s.ListThreads(t.Context(), store.ThreadQuery{User: owner, Cursor: "not a cursor!"})
+	wantCode(t, "ListThreads with a bad cursor", err, agentd.CodeInvalid)
+	for _, limit := range []int{-1, 501} {
+		_, err := s.ListThreads(t.Context(), store.ThreadQuery{User: owner, Limit: limit})
+		wantCode(t, "ListThreads with limit out of range", err, agentd.CodeInvalid)
+	}
+	page, err := s.ListThreads(t.Context(), store.ThreadQuery{User: owner})
+	if err != nil || len(page.Threads) != len(want) || page.Next != "" {
+		t.Fatalf("ListThreads with the default limit: %d threads, next %q, %v; want all %d on one page",
+			len(page.Threads), page.Next, err, len(want))
+	}
+}
+
+// listAll pages through q.User's threads from q and returns them, checking
+// that each page keeps to its limit and the order.
+func listAll(t *testing.T, s store.Store, q store.ThreadQuery) []agentd.ThreadSummary {
+	t.Helper()
+	var got []agentd.ThreadSummary
+	for pages := 0; pages < maxPages; pages++ {
 		page, err := s.ListThreads(t.Context(), q)
 		if err != nil {
 			t.Fatalf("ListThreads page %d: %v", pages, err)
@@ -65,49 +91,19 @@ func testListThreads(t *testing.T, s store.Store) {
 		if page.Next != "" && len(page.Threads) == 0 {
 			t.Fatalf("page %d is empty but has a next cursor", pages)
 		}
-		for i := range page.Threads {
-			th := page.Threads[i]
-			if prev != nil && !listedBefore(*prev, th) {
-				t.Fatalf("page %d: %s (%v) listed after %s (%v)", pages, th.ID, th.UpdatedAt, prev.ID, prev.UpdatedAt)
+		for _, th := range page.Threads {
+			if n := len(got); n > 0 && !listedBefore(got[n-1], th) {
+				t.Fatalf("page %d: %s (%v) listed after %s (%v)", pages, th.ID, th.UpdatedAt, got[n-1].ID, got[n-1].UpdatedAt)
 			}
-			prev = &th
-			if ours[th.ID] {
-				got = append(got, th)
-			}
-		}
-		if len(got) == len(want) {
-			q.Limit = 500
+			got = append(got, th)
 		}
 		if page.Next == "" {
-			break
+			return got
 		}
 		q.Cursor = page.Next
 	}
-	if pages == maxPages {
-		t.Fatalf("ListThreads did not end after %d pages", maxPages)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("listed %d of our threads %v, want %d", len(got), summaryIDs(got), len(want))
-	}
-	for i, w := range want {
-		g := got[i]
-		if g.ID != w.ID || g.Agent != w.Agent || g.MessageCount != 0 {
-			t.Fatalf("our thread %d: %+v, want %+v (order %v, want %v)", i, g, w, summaryIDs(got), summaryIDs(want))
-		}
-		sameTime(t, "summary CreatedAt", g.CreatedAt, w.CreatedAt)
-		sameTime(t, "summary UpdatedAt", g.UpdatedAt, w.UpdatedAt)
-	}
-
-	_, err := s.ListThreads(t.Context(), store.ThreadQuery{Cursor: "not a cursor!"})
-	wantCode(t, "ListThreads with a bad cursor", err, agentd.CodeInvalid)
-	for _, limit := range []int{-1, 501} {
-		_, err := s.ListThreads(t.Context(), store.ThreadQuery{Limit: limit})
-		wantCode(t, "ListThreads with limit out of range", err, agentd.CodeInvalid)
-	}
-	page, err := s.ListThreads(t.Context(), store.ThreadQuery{})
-	if err != nil || len(page.Threads) == 0 || len(page.Threads) > 50 {
-		t.Fatalf("ListThreads with the default limit: %d threads, %v; want 1..50", len(page.Threads), err)
-	}
+	t.Fatalf("ListThreads did not end after %d pages", maxPages)
+	return nil
 }
 
 // listedBefore reports whether a may come before b: newer first, then by id.
@@ -137,16 +133,16 @@ func testDeleteThread(t *testing.T, s store.Store) {
 	v := mustCommit(t, s, cp)
 	b, _ := mustStart(t, s, startParams(id("run"), threadID, at.Add(2*time.Second), time.Hour))
 
-	if err := s.DeleteThread(t.Context(), threadID); err != nil {
+	if err := s.DeleteThread(t.Context(), suiteUser, threadID); err != nil {
 		t.Fatalf("DeleteThread: %v", err)
 	}
-	_, err := s.GetThread(t.Context(), threadID)
+	_, err := s.GetThread(t.Context(), suiteUser, threadID)
 	wantErr(t, "GetThread after delete", err, store.ErrNotFound)
 	for _, r := range []string{a.ID, b.ID} {
 		_, err = s.GetRun(t.Context(), r)
 		wantErr(t, "GetRun after its thread's delete", err, store.ErrNotFound)
 	}
-	err = s.DeleteThread(t.Context(), threadID)
+	err = s.DeleteThread(t.Context(), suiteUser, threadID)
 	wantErr(t, "DeleteThread twice", err, store.ErrNotFound)
 
 	// The run that was running on it can no longer write.
@@ -195,7 +191,7 @@ func testDeleteIdleThreads(t *testing.T, s store.Store) {
 		t.Fatalf("DeleteIdleThreads deleted %d threads, want at least our 2", n)
 	}
 	for _, gone := range []string{idle1, idle2} {
-		_, err := s.GetThread(t.Context(), gone)
+		_, err := s.GetThread(t.Context(), suiteUser, gone)
 		wantErr(t, "GetThread of an idle thread", err, store.ErrNotFound)
 	}
 	_, err = s.GetRun(t.Context(), r1.ID)
@@ -207,11 +203,11 @@ func testDeleteIdleThreads(t *testing.T, s store.Store) {
 func testNotFound(t *testing.T, s store.Store) {
 	id := ids(t)
 	ctx := t.Context()
-	_, err := s.GetThread(ctx, id("thread"))
+	_, err := s.GetThread(ctx, suiteUser, id("thread"))
 	wantErr(t, "GetThread of an unknown id", err, store.ErrNotFound)
 	_, err = s.GetRun(ctx, id("run"))
 	wantErr(t, "GetRun of an unknown id", err, store.ErrNotFound)
-	err = s.DeleteThread(ctx, id("thread"))
+	err = s.DeleteThread(ctx, suiteUser, id("thread"))
 	wantErr(t, "DeleteThread of an unknown id", err, store.ErrNotFound)
 	_, err = s.Commit(ctx, store.Checkpoint{RunID: id("run"), ThreadID: id("thread"), Fence: 1, TruncateAt: -1})
 	wantErr(t, "Commit to an unknown thread", err, store.ErrFenced)

@@ -1,0 +1,32 @@
+-- Ownership: every thread belongs to one user, and its runs to that user.
+--
+-- Threads stored before this migration had no owner; they, and their runs,
+-- become the threads of "local" (agentd.LocalUser), the user of every
+-- request when no authentication is configured. That keeps a single-user
+-- installation's history where it was; with authentication configured
+-- they are reachable only as "local".
+--
+-- SQLite cannot add a NOT NULL column without a default, nor drop the
+-- default later short of rebuilding the tables (which the foreign keys make
+-- a long detour), so the default stays. The store always writes user_id
+-- and refuses a StartRun without a user.
+
+-- +goose Up
+
+-- user_id  the user the thread belongs to; no other user may see, delete
+--          or run on it.
+ALTER TABLE threads ADD COLUMN user_id TEXT NOT NULL DEFAULT 'local';
+
+-- user_id  copied from the thread when the run starts, so a run's owner is
+--          checked without reading its thread.
+ALTER TABLE runs ADD COLUMN user_id TEXT NOT NULL DEFAULT 'local';
+
+-- ListThreads pages through one user's threads by (updated_at DESC, id
+-- ASC); StartRun counts a user's threads against a cap with it.
+-- threads_by_updated still serves DeleteIdleThreads, which spans users.
+CREATE INDEX threads_by_user ON threads (user_id, updated_at DESC, id);
+
+-- +goose Down
+DROP INDEX threads_by_user;
+ALTER TABLE runs DROP COLUMN user_id;
+ALTER TABLE threads DROP COLUMN user_id;

@@ -154,19 +154,14 @@ func (m *Manager) Get(id string) (*Run, bool) {
 
 // Feed returns a run's events after sequence number after: from memory
 // when the run is (or was just) on this instance, else from the shared
-// event log. coord.ErrNotFound when neither has the run.
+// event log, following the run's fate in the store (see followFeed). A
+// feed ends with the run's end, restated for a client that was past it.
+// coord.ErrNotFound when neither has the run.
 func (m *Manager) Feed(ctx context.Context, runID string, after int) (Feed, error) {
 	if r, ok := m.Get(runID); ok {
-		return r.Log, nil
+		return &localFeed{log: r.Log}, nil
 	}
-	if m.cfg.Events == nil {
-		return nil, coord.ErrNotFound
-	}
-	frames, done, err := m.cfg.Events.Read(ctx, runID, int64(after), 0)
-	if err != nil {
-		return nil, err
-	}
-	return &sharedFeed{events: m.cfg.Events, runID: runID, first: frames, done: done, firstAfter: after}, nil
+	return m.followShared(ctx, runID, after)
 }
 
 // running returns this instance's running run on a thread.

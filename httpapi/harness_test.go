@@ -18,6 +18,7 @@ import (
 	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/coord"
 	"github.com/agentd/agentd/httpapi"
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/llm"
@@ -41,6 +42,7 @@ type options struct {
 	budget     *admission.Budget
 	limiter    admission.Limiter
 	doubleSend string
+	events     coord.EventLog // a shared event log; nil for none
 }
 
 // counterAgent is a test agent with a server tool that changes the shared
@@ -75,7 +77,7 @@ func setup(t testing.TB, o options) *bundle {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: o.agents, Model: o.model, Logger: log, LeaseTTL: 3 * time.Second,
-		DoubleSend: o.doubleSend, Registerer: reg})
+		DoubleSend: o.doubleSend, Registerer: reg, Events: o.events})
 	if err != nil {
 		t.Fatal(err)
 	}

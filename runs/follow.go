@@ -117,10 +117,11 @@ func (f *followFeed) Next(ctx context.Context, after int, wait time.Duration) ([
 }
 
 // stopped is the error a Next interrupted by err returns: the client's
-// own cancellation as it is, the manager's stop as server_restarting.
+// own cancellation as it is, the manager's stop as a stream_error (the run
+// goes on elsewhere).
 func (f *followFeed) stopped(err error) error {
 	if f.m.base.Err() != nil && errors.Is(err, context.Canceled) {
-		return &StreamError{Code: agentd.RunErrServerRestarting, Err: err,
+		return &StreamError{Code: agentd.RunErrStream, Err: err,
 			Msg: "this server is restarting; rejoin the run on another"}
 	}
 	return err

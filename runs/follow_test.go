@@ -235,8 +235,8 @@ func TestFollowersEndWhenTheManagerDrains(t *testing.T) {
 	}()
 	m.Drain(t.Context())
 	var se *runs.StreamError
-	if err := <-got; !errors.As(err, &se) || se.Code != agentd.RunErrServerRestarting {
-		t.Fatalf("Next while draining: %v, want a StreamError server_restarting", err)
+	if err := <-got; !errors.As(err, &se) || se.Code != agentd.RunErrStream {
+		t.Fatalf("Next while draining: %v, want a StreamError stream_error", err)
 	}
 }
 

@@ -21,6 +21,9 @@ const (
 	// readFailures is how long the shared log may fail reads before the
 	// stream gives up with event_log_unavailable.
 	readFailures = 3 * time.Second
+	// callTimeout bounds one call to the shared log (beyond its wait) or
+	// the store, so that a backend that hangs is a failure, not a hang.
+	callTimeout = 5 * time.Second
 )
 
 // followShared returns the feed of a run this instance does not hold: its
@@ -131,8 +134,10 @@ func (f *followFeed) stopped(err error) error {
 // that does not exist yet, or a read that failed for less than
 // readFailures, counts as no frames.
 func (f *followFeed) read(ctx context.Context, after int, wait time.Duration) ([]byte, int, bool, error) {
+	rctx, cancel := context.WithTimeout(ctx, wait+callTimeout)
+	defer cancel()
 	if f.log == nil {
-		frames, done, err := f.m.cfg.Events.Read(ctx, f.runID, int64(after), 0)
+		frames, done, err := f.m.cfg.Events.Read(rctx, f.runID, int64(after), 0)
 		if errors.Is(err, coord.ErrNotFound) {
 			return nil, 0, false, pause(ctx, min(wait, logPoll))
 		}
@@ -141,10 +146,12 @@ func (f *followFeed) read(ctx context.Context, after int, wait time.Duration) ([
 		}
 		f.log = &sharedFeed{events: f.m.cfg.Events, runID: f.runID, first: frames, done: done, firstAfter: after}
 	}
-	frames, n, done, err := f.log.Next(ctx, after, wait)
+	frames, n, done, err := f.log.Next(rctx, after, wait)
 	switch {
 	case errors.Is(err, coord.ErrNotFound):
-		f.log = nil // expired meanwhile; the run's end will be restated
+		// Expired meanwhile: what it had is gone, the run's end will be
+		// restated.
+		f.log, f.delivered = nil, false
 		return nil, 0, false, nil
 	case err != nil:
 		return nil, 0, false, f.failed(ctx, err, wait)
@@ -173,12 +180,14 @@ func (f *followFeed) failed(ctx context.Context, err error, wait time.Duration) 
 
 // watch looks at the run in the store and acts on its fate; it sets when
 // to look next.
-func (f *followFeed) watch(ctx context.Context) error {
+func (f *followFeed) watch(outer context.Context) error {
+	ctx, cancel := context.WithTimeout(outer, callTimeout)
+	defer cancel()
 	now := time.Now()
 	rec, err := f.m.cfg.Store.GetRun(ctx, f.runID)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if outer.Err() != nil {
+			return outer.Err()
 		}
 		if f.unknown.IsZero() {
 			f.unknown = now

@@ -36,6 +36,11 @@ const (
 
 	RunErrStore    RunErrorCode = "store_error"
 	RunErrInternal RunErrorCode = "internal"
+
+	// A stream stopped for agentd's own reason, not the run's: the run may
+	// go on, and the client can rejoin it. Such a RUN_ERROR carries no id.
+	RunErrEventLogUnavailable RunErrorCode = "event_log_unavailable"
+	RunErrStream              RunErrorCode = "stream_error"
 )
 
 // RunErrorCodes lists every code, in the README table's order.
@@ -46,4 +51,5 @@ var RunErrorCodes = []RunErrorCode{
 	RunErrCancelled, RunErrInterrupted,
 	RunErrServerRestarting, RunErrServerRestarted, RunErrInstanceLost, RunErrLeaseLost, RunErrLeaseExpired,
 	RunErrStore, RunErrInternal,
+	RunErrEventLogUnavailable, RunErrStream,
 }

@@ -9,8 +9,11 @@ import (
 type metrics struct {
 	rejected   *prometheus.CounterVec
 	sseClients prometheus.Gauge
-	slotWait   prometheus.Histogram
-	firstEvent prometheus.Histogram
+	// streamsEnded counts SSE streams by why they ended: the run's end was
+	// sent, the client left or stalled, or a RUN_ERROR code of the stream's.
+	streamsEnded *prometheus.CounterVec
+	slotWait     prometheus.Histogram
+	firstEvent   prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer, budget *admission.Budget) *metrics {
@@ -25,6 +28,8 @@ func newMetrics(reg prometheus.Registerer, budget *admission.Budget) *metrics {
 		rejected: f.NewCounterVec(prometheus.CounterOpts{Name: "agentd_runs_rejected_total",
 			Help: "Run requests refused before streaming, by reason (the error code)."}, []string{"reason"}),
 		sseClients: f.NewGauge(prometheus.GaugeOpts{Name: "agentd_sse_clients", Help: "Open SSE streams."}),
+		streamsEnded: f.NewCounterVec(prometheus.CounterOpts{Name: "agentd_streams_ended_total",
+			Help: "SSE streams ended, by reason: run_ended, client_left, client_stalled, or the RUN_ERROR code the stream ended with."}, []string{"reason"}),
 		slotWait: f.NewHistogram(prometheus.HistogramOpts{Name: "agentd_run_slot_wait_seconds",
 			Help: "Time a run request waited for a slot in the run budget.", Buckets: prometheus.ExponentialBucketsRange(0.0001, 10, 12)}),
 		firstEvent: f.NewHistogram(prometheus.HistogramOpts{Name: "agentd_run_first_event_seconds",

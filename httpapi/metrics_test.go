@@ -27,6 +27,7 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 		{"agentd_run_slot_wait_seconds_count", ""},
 		{"agentd_runs_rejected_total", `reason="bad_json"`},
 		{"agentd_run_slots", ""},
+		{"agentd_streams_ended_total", `reason="run_ended"`},
 	}
 	for _, c := range checks {
 		if v := b.metric(c.name, c.labels); v <= 0 {

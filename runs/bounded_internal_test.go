@@ -104,8 +104,8 @@ func TestLongSharedLogIsReadInBoundedPieces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := feed.(*sharedFeed); !ok {
-		t.Fatalf("feed is a %T, want the shared log's", feed)
+	if f, ok := feed.(*followFeed); !ok || f.log == nil {
+		t.Fatalf("feed is a %T, want a follower of the shared log", feed)
 	}
 	readPieces(t, feed, total, len(data)+20)
 }

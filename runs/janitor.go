@@ -9,6 +9,9 @@ import (
 	"github.com/agentd/agentd/agui"
 )
 
+// instanceLostMessage is the message of a RUN_ERROR instance_lost.
+const instanceLostMessage = "the server running this run stopped; send the message again"
+
 // Janitor runs until ctx ends. Every period it frees the threads of runs
 // whose instance stopped renewing their lease (it died or hung), marks them
 // interrupted and ends their shared logs with RUN_ERROR "instance_lost",
@@ -23,7 +26,7 @@ func (m *Manager) Janitor(ctx context.Context, period, threadTTL time.Duration) 
 			return
 		case <-t.C:
 		}
-		if _, err := m.Recover(ctx, time.Now(), agentd.RunErrInstanceLost, "the server running this run stopped; send the message again"); err != nil {
+		if _, err := m.Recover(ctx, time.Now(), agentd.RunErrInstanceLost, instanceLostMessage); err != nil {
 			m.cfg.Logger.Warn("janitor: expired leases", "err", err)
 		}
 		if threadTTL > 0 {

@@ -165,32 +165,18 @@ func (m *Manager) Get(id string) (*Run, bool) {
 
 // Feed returns the user's run's events after sequence number after: from
 // memory when the run is (or was just) on this instance, else from the
-// shared event log. coord.ErrNotFound when neither has the run, or it is
+// shared event log, following the run's fate in the store (see
+// followFeed). A feed ends with the run's end, restated for a client that
+// was past it. coord.ErrNotFound when neither has the run, or it is
 // another user's.
 func (m *Manager) Feed(ctx context.Context, user, runID string, after int) (Feed, error) {
 	if r, ok := m.Get(runID); ok {
 		if r.User != user {
 			return nil, coord.ErrNotFound
 		}
-		return r.Log, nil
+		return &localFeed{log: r.Log}, nil
 	}
-	if m.cfg.Events == nil {
-		return nil, coord.ErrNotFound
-	}
-	// The shared log knows no users: the store says whose run it is. A
-	// run the store no longer has (its thread was deleted) is gone.
-	rec, err := m.cfg.Store.GetRun(ctx, runID)
-	switch {
-	case errors.Is(err, store.ErrNotFound) || err == nil && rec.User != user:
-		return nil, coord.ErrNotFound
-	case err != nil:
-		return nil, err
-	}
-	frames, done, err := m.cfg.Events.Read(ctx, runID, int64(after), 0)
-	if err != nil {
-		return nil, err
-	}
-	return &sharedFeed{events: m.cfg.Events, runID: runID, first: frames, done: done, firstAfter: after}, nil
+	return m.followShared(ctx, user, runID, after)
 }
 
 // running returns this instance's running run on a thread.

@@ -1,5 +1,8 @@
 // Events folded into the thread's messages, as AG-UI clients do.
 
+// RUN_ERROR codes of the stream, not of the run (the README's table).
+const STREAM_ERRORS = new Set(["event_log_unavailable", "stream_error"]);
+
 function findMessage(id) {
   return app.messages.find((m) => m.id === id);
 }
@@ -143,6 +146,11 @@ function handleEvent(run, ev) {
       run.ended = "finished";
       break;
     case "RUN_ERROR":
+      if (STREAM_ERRORS.has(ev.code)) {
+        // The stream stopped, not the run: it can be rejoined.
+        run.streamError = ev.message || ev.code;
+        break;
+      }
       run.ended = "error";
       chat.error(ev.message || "the run failed", ev.code);
       setStatus("error", ev.code || "");

@@ -68,9 +68,11 @@ async function follow(run, res) {
   if (!run.ended) {
     const why = run.disconnected
       ? "You disconnected."
-      : failure
-        ? `The connection was lost (${failure.message}).`
-        : "The stream ended before the run did.";
+      : run.streamError
+        ? `The stream stopped (${run.streamError}).`
+        : failure
+          ? `The connection was lost (${failure.message}).`
+          : "The stream ended before the run did.";
     return dropped(run, why);
   }
   await settle(run);
@@ -90,6 +92,7 @@ async function rejoin() {
   if (!run || run.ended || run.streaming) return;
   run.controller = new AbortController();
   run.disconnected = false;
+  run.streamError = null;
   hideConnection();
   setStatus("running", `rejoining run ${shortId(run.id)}`);
   const headers = { Accept: "text/event-stream" };

@@ -11,15 +11,16 @@ import (
 type Code string
 
 const (
-	CodeInvalid     Code = "invalid"      // 422: well-formed but not acceptable
-	CodeBadJSON     Code = "bad_json"     // 400: not JSON at all
-	CodeTooLarge    Code = "too_large"    // 413
-	CodeBodyTimeout Code = "body_timeout" // 408: the request body came too slowly
-	CodeUnsupported Code = "unsupported"  // 415: wrong content type
-	CodeForbidden   Code = "forbidden"    // 403: refused for where it came from (Host, cross-site)
-	CodeNotFound    Code = "not_found"    // 404
-	CodeConflict    Code = "conflict"     // 409: e.g. the thread already has a run
-	CodeRateLimited Code = "rate_limited" // 429
+	CodeInvalid         Code = "invalid"         // 422: well-formed but not acceptable
+	CodeBadJSON         Code = "bad_json"        // 400: not JSON at all
+	CodeUnauthenticated Code = "unauthenticated" // 401: missing or rejected credentials
+	CodeTooLarge        Code = "too_large"       // 413
+	CodeBodyTimeout     Code = "body_timeout"    // 408: the request body came too slowly
+	CodeUnsupported     Code = "unsupported"     // 415: wrong content type
+	CodeForbidden       Code = "forbidden"       // 403: refused for where it came from (Host, cross-site)
+	CodeNotFound        Code = "not_found"       // 404
+	CodeConflict        Code = "conflict"        // 409: e.g. the thread already has a run
+	CodeRateLimited     Code = "rate_limited"    // 429
 	// 403: a new thread would take its user over --max-threads-per-user;
 	// waiting does not help, deleting threads does.
 	CodeTooManyThreads Code = "too_many_threads"

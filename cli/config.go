@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -66,6 +68,14 @@ type serveConfig struct {
 	AllowedHosts string
 	CORSOrigins  string
 
+	APIKeys        string
+	JWTSecret      string
+	JWKSURL        string
+	JWTIssuer      string
+	JWTAudience    string
+	JWTUserClaim   string
+	InsecureNoAuth bool
+
 	Redis       string
 	RedisPrefix string
 	EventTTL    time.Duration
@@ -121,7 +131,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.DurationVar(&c.MaxLag, "max-sched-lag", 500*time.Millisecond, "refuse new runs (503) while the Go scheduler runs this late on average (CPU saturated); 0 disables")
 	fs.IntVar(&c.MaxRuns, "max-runs", defaultMaxRuns(), "concurrent runs on this instance (default sized for the memory limit)")
 	fs.DurationVar(&c.QueueWait, "queue-wait", 2*time.Second, "longest wait for a run slot before 503 + Retry-After")
-	fs.Float64Var(&c.Rate, "rate", 0, "runs per second per caller (API key, else client IP); 0 disables (behind a CopilotKit runtime all users may share one IP)")
+	fs.Float64Var(&c.Rate, "rate", 0, "runs per second per caller (the verified user, else client IP); 0 disables (behind a CopilotKit runtime all users may share one IP)")
 	fs.IntVar(&c.RateBurst, "rate-burst", 20, "burst of runs a caller may start at once")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
 	fs.StringVar(&c.DoubleSend, "double-send", "reject", "a run on a busy thread: reject (409) or interrupt (cancel the running one)")
@@ -132,6 +142,13 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "deprecated: use --admin-addr")
 	fs.StringVar(&c.AllowedHosts, "allowed-hosts", "", "comma-separated host names answered besides loopback ones: by the API while no authentication is configured, and by --admin-addr")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins (https://app.example.com) whose pages may call the API; none: no CORS")
+	fs.StringVar(&c.APIKeys, "api-keys", "", "service keys: comma-separated, or @/path/file with one per line")
+	fs.StringVar(&c.JWTSecret, "jwt-secret", "", "accept HS256 JWTs signed with this secret (at least 32 bytes)")
+	fs.StringVar(&c.JWKSURL, "jwks-url", "", "accept RS256/ES256/EdDSA JWTs signed with a key from this JWK Set URL")
+	fs.StringVar(&c.JWTIssuer, "jwt-issuer", "", "required iss of a JWT")
+	fs.StringVar(&c.JWTAudience, "jwt-audience", "", "required aud of a JWT")
+	fs.StringVar(&c.JWTUserClaim, "jwt-user-claim", "sub", "JWT claim naming the user")
+	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", false, "allow a non-loopback --addr without authentication (every caller is the user \"local\")")
 	fs.DurationVar(&c.SimFirstToken, "sim-first-token", 0, "sim model: delay before the first token")
 	fs.Float64Var(&c.SimTPS, "sim-tps", 0, "sim model: tokens per second, 0 for instant")
 	fs.IntVar(&c.SimTokens, "sim-tokens", 0, "sim model: minimum reply length in words")
@@ -195,6 +212,11 @@ func (c *serveConfig) validate() error {
 		return fmt.Errorf("serve: --log-format %q: want json or text", c.LogFormat)
 	case c.PprofAddr != "" && c.PprofAddr != c.AdminAddr:
 		return errors.New("serve: --pprof-addr is the old name of --admin-addr: set only --admin-addr")
+	case c.InsecureNoAuth && c.authConfigured():
+		return errors.New("serve: --insecure-no-auth contradicts --api-keys/--jwt-secret/--jwks-url; drop one")
+	case !c.authConfigured() && !c.InsecureNoAuth && !loopbackAddr(c.Addr):
+		return fmt.Errorf("serve: --addr %s is reachable from other hosts but no authentication is configured: "+
+			"set --api-keys, --jwt-secret or --jwks-url (or AGENTD_API_KEYS, …), or pass --insecure-no-auth to accept every caller", c.Addr)
 	}
 	if err := httpapi.CheckOrigins(list(c.CORSOrigins)); err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -211,4 +233,23 @@ func list(s string) []string {
 		}
 	}
 	return out
+}
+
+func (c *serveConfig) authConfigured() bool {
+	return c.APIKeys != "" || c.JWTSecret != "" || c.JWKSURL != ""
+}
+
+// loopbackAddr reports whether a listen address is reachable only from
+// this host: "localhost" or a loopback IP. An empty host, an unspecified
+// address or any other name listens where others can reach it.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -85,7 +85,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 	if err != nil {
 		return err
 	}
-	api := httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, DefaultAgent: defaultAgent(agents),
+	authn, err := newAuth(ctx, c, log)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	api := httpapi.New(httpapi.Config{Auth: authn, Runs: mgr, Store: st, Logger: log, DefaultAgent: defaultAgent(agents),
 		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, BodyTimeout: c.BodyTimeout,
 		Limits: agui.Limits{IDBytes: c.MaxIDBytes, Messages: c.MaxMessages, MessageBytes: c.MaxMessageBytes,
 			Tools: c.MaxTools, StateBytes: c.MaxStateBytes},

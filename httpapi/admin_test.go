@@ -25,15 +25,15 @@ func get(t *testing.T, url string) (int, string) {
 func TestAdmin_MetricsLeaveThePublicPortWithAuth(t *testing.T) {
 	t.Parallel()
 	open := setup(t, options{})
-	authed := setup(t, options{authenticated: true})
-	admin := httptest.NewServer(httpapi.Admin(authed.reg, []string{"ops.example"}))
+	secured := authed(t, options{})
+	admin := httptest.NewServer(httpapi.Admin(secured.reg, []string{"ops.example"}))
 	t.Cleanup(admin.Close)
 
 	if code, body := get(t, open.url+"/metrics"); code != 200 || !strings.Contains(body, "agentd_sse_clients") {
 		t.Errorf("without auth /metrics on the public port: %d", code)
 	}
 	for _, p := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/cmdline", "/debug/pprof/goroutine"} {
-		if code, _ := get(t, authed.url+p); code != http.StatusNotFound {
+		if code := secured.do("GET", p, "", nil, http.Header{"X-Api-Key": {keyA}}).status; code != http.StatusNotFound {
 			t.Errorf("with auth %s on the public port: %d", p, code)
 		}
 		if code, _ := get(t, open.url+p); p != "/metrics" && code != http.StatusNotFound {

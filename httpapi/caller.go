@@ -7,27 +7,20 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/agentd/agentd"
 )
 
-// caller names who sent a request, for rate limits: the API key when there
-// is one (hashed, so no key is ever kept or logged), else the client IP.
-// X-Forwarded-For is believed only from trusted proxies.
-func (s *Server) caller(r *http.Request) string {
-	if key := apiKey(r); key != "" {
-		sum := sha256.Sum256([]byte(key))
-		return "key:" + hex.EncodeToString(sum[:8])
+// rateKey names who sent a request, for rate limits: the verified user when
+// authentication established one (hashed, so a key stays short and holds no
+// name), else the client IP. No unchecked header is ever believed here;
+// X-Forwarded-For only from trusted proxies.
+func (s *Server) rateKey(r *http.Request) string {
+	if c, ok := agentd.CallerFrom(r.Context()); ok && c.Authenticated() {
+		sum := sha256.Sum256([]byte(c.User))
+		return "user:" + hex.EncodeToString(sum[:16])
 	}
 	return "ip:" + s.clientIP(r).String()
-}
-
-func apiKey(r *http.Request) string {
-	if k := r.Header.Get("X-API-Key"); k != "" {
-		return k
-	}
-	if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-		return strings.TrimSpace(a[7:])
-	}
-	return ""
 }
 
 // clientIP walks X-Forwarded-For from the right while the hop is a trusted

@@ -12,19 +12,20 @@ import (
 )
 
 var statusOf = map[agentd.Code]int{
-	agentd.CodeBadJSON:        http.StatusBadRequest,
-	agentd.CodeInvalid:        http.StatusUnprocessableEntity,
-	agentd.CodeTooLarge:       http.StatusRequestEntityTooLarge,
-	agentd.CodeBodyTimeout:    http.StatusRequestTimeout,
-	agentd.CodeUnsupported:    http.StatusUnsupportedMediaType,
-	agentd.CodeForbidden:      http.StatusForbidden,
-	agentd.CodeTooManyThreads: http.StatusForbidden,
-	agentd.CodeNotFound:       http.StatusNotFound,
-	agentd.CodeConflict:       http.StatusConflict,
-	agentd.CodeRateLimited:    http.StatusTooManyRequests,
-	agentd.CodeOverloaded:     http.StatusServiceUnavailable,
-	agentd.CodeUnavailable:    http.StatusServiceUnavailable,
-	agentd.CodeInternal:       http.StatusInternalServerError,
+	agentd.CodeBadJSON:         http.StatusBadRequest,
+	agentd.CodeUnauthenticated: http.StatusUnauthorized,
+	agentd.CodeInvalid:         http.StatusUnprocessableEntity,
+	agentd.CodeTooLarge:        http.StatusRequestEntityTooLarge,
+	agentd.CodeBodyTimeout:     http.StatusRequestTimeout,
+	agentd.CodeUnsupported:     http.StatusUnsupportedMediaType,
+	agentd.CodeForbidden:       http.StatusForbidden,
+	agentd.CodeTooManyThreads:  http.StatusForbidden,
+	agentd.CodeNotFound:        http.StatusNotFound,
+	agentd.CodeConflict:        http.StatusConflict,
+	agentd.CodeRateLimited:     http.StatusTooManyRequests,
+	agentd.CodeOverloaded:      http.StatusServiceUnavailable,
+	agentd.CodeUnavailable:     http.StatusServiceUnavailable,
+	agentd.CodeInternal:        http.StatusInternalServerError,
 }
 
 type errorBody struct {

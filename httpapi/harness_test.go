@@ -18,6 +18,7 @@ import (
 	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/auth"
 	"github.com/agentd/agentd/coord"
 	"github.com/agentd/agentd/httpapi"
 	"github.com/agentd/agentd/internal/testenv"
@@ -43,10 +44,10 @@ type options struct {
 	budget     *admission.Budget
 	limiter    admission.Limiter
 	doubleSend string
-	// authenticated, allowedHosts, corsOrigins: the request checks.
-	authenticated bool
-	allowedHosts  []string
-	corsOrigins   []string
+	// auth, allowedHosts, corsOrigins: the request checks.
+	auth         *auth.Authenticator
+	allowedHosts []string
+	corsOrigins  []string
 	// Input limits (zero: none, or the server's default body timeout).
 	limits                        agui.Limits
 	threadMessages                int
@@ -105,7 +106,7 @@ func setup(t testing.TB, o options) *bundle {
 	srv := httptest.NewServer(asTestUser(httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
 		Heartbeat: 200 * time.Millisecond, Budget: o.budget, Limiter: o.limiter, Registerer: reg, Gatherer: reg,
 		Limits: o.limits, BodyTimeout: o.bodyTimeout, MaxRejoinsPerRun: o.rejoinsPerRun, MaxRejoinsPerUser: o.rejoinsPerUser,
-		Authenticated: o.authenticated, AllowedHosts: o.allowedHosts, CORSOrigins: o.corsOrigins})))
+		Auth: o.auth, AllowedHosts: o.allowedHosts, CORSOrigins: o.corsOrigins})))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -113,6 +114,26 @@ func setup(t testing.TB, o options) *bundle {
 		srv.Close()
 	})
 	return &bundle{t: t, url: srv.URL, store: st, runs: mgr, reg: reg}
+}
+
+// The service keys of an authed server; it also takes HS256 tokens signed
+// with jwtSecret.
+const (
+	keyA = "svc-a-0123456789abcdef"
+	keyB = "svc-b-0123456789abcdef"
+)
+
+var jwtSecret = []byte("httpapi-test-secret-0123456789ab")
+
+// authed is setup with authentication.
+func authed(t testing.TB, o options) *bundle {
+	t.Helper()
+	a, err := auth.New(context.Background(), auth.Config{Keys: []string{keyA, keyB}, JWTSecret: jwtSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.auth = a
+	return setup(t, o)
 }
 
 var seq atomic.Int64

@@ -18,7 +18,7 @@ var probes = map[string]bool{"GET /livez": true, "GET /readyz": true, "GET /heal
 // agentd with Host evil.example, so only loopback names and the operator's
 // --allowed-hosts are served.
 func (s *Server) checkHost(next http.Handler) http.Handler {
-	if s.cfg.Authenticated {
+	if s.cfg.Auth != nil {
 		return next
 	}
 	hosts := newHostPolicy(s.cfg.AllowedHosts, false)

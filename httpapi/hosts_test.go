@@ -54,8 +54,10 @@ func TestHostCheck_RefusesForeignNamesWithoutAuth(t *testing.T) {
 
 func TestHostCheck_OffWithAuth(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{authenticated: true})
-	if r := b.do("GET", "/threads", "", nil, host("agentd.example.com")); r.status != http.StatusOK {
+	b := authed(t, options{})
+	h := host("agentd.example.com")
+	h.Set("X-API-Key", keyA)
+	if r := b.do("GET", "/threads", "", nil, h); r.status != http.StatusOK {
 		t.Fatalf("authenticated server refused a public Host: %d %s", r.status, r.body)
 	}
 }

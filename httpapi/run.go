@@ -13,21 +13,29 @@ import (
 )
 
 // handleRun serves POST / and POST /agents/{name}: every refusal is a JSON
-// error sent before any SSE byte; an accepted run streams its log.
+// error sent before any SSE byte; an accepted run streams its log. The
+// caller was authenticated before this handler; everything that can refuse
+// a request cheaply (agent, content type, rate limit, run budget) does so
+// before its body is read.
 func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	name := r.PathValue("name")
 	if name == "" {
 		name = s.cfg.DefaultAgent
 	}
-	in, err := s.decodeRun(w, r, name)
-	if err != nil {
+	if err := s.checkRun(r, name); err != nil {
 		s.refuse(w, r, nil, err)
 		return
 	}
 	release, err := s.admit(r)
 	if err != nil {
-		s.refuse(w, r, in, err)
+		s.refuse(w, r, nil, err)
+		return
+	}
+	in, err := s.decodeRun(w, r)
+	if err != nil {
+		release()
+		s.refuse(w, r, nil, err)
 		return
 	}
 	run, err := s.cfg.Runs.Start(r.Context(), runs.Request{Agent: name, User: userOf(r), Input: in, Release: release})
@@ -42,7 +50,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 // budget's bounded wait. The slot is released when the run ends.
 func (s *Server) admit(r *http.Request) (release func(), err error) {
 	if s.cfg.Limiter != nil {
-		ok, retry, err := s.cfg.Limiter.Allow(r.Context(), s.caller(r))
+		ok, retry, err := s.cfg.Limiter.Allow(r.Context(), s.rateKey(r))
 		if err != nil {
 			return nil, err
 		}
@@ -60,13 +68,18 @@ func (s *Server) admit(r *http.Request) (release func(), err error) {
 	return release, err
 }
 
-func (s *Server) decodeRun(w http.ResponseWriter, r *http.Request, name string) (*agui.RunAgentInput, error) {
+// checkRun refuses a run request on what its headers and path say.
+func (s *Server) checkRun(r *http.Request, name string) error {
 	if _, ok := s.cfg.Runs.Agent(name); !ok {
-		return nil, errNotFound("no agent named " + strconv.Quote(name))
+		return errNotFound("no agent named " + strconv.Quote(name))
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return nil, agentd.Errorf(agentd.CodeUnsupported, "Content-Type must be application/json")
+		return agentd.Errorf(agentd.CodeUnsupported, "Content-Type must be application/json")
 	}
+	return nil
+}
+
+func (s *Server) decodeRun(w http.ResponseWriter, r *http.Request) (*agui.RunAgentInput, error) {
 	body, err := s.readBody(w, r)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/auth"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -49,14 +50,14 @@ type Config struct {
 	// TrustedProxies may set X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	// Registerer receives the HTTP metrics; Gatherer, when set, is served
-	// at /metrics unless Authenticated (then only Admin serves it).
+	// at /metrics unless Auth is set (then only Admin serves it).
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
-	// Authenticated: every API request is authenticated. Without it the
-	// API is for this machine: Host must be a loopback name or one of
+	// Auth verifies callers; nil means no authentication. Then the API is
+	// for this machine: Host must be a loopback name or one of
 	// AllowedHosts (DNS rebinding).
-	Authenticated bool
-	AllowedHosts  []string // host names, a port is ignored
+	Auth         *auth.Authenticator
+	AllowedHosts []string // host names, a port is ignored
 	// CORSOrigins may call the API from a browser page (exact origins).
 	CORSOrigins []string
 }
@@ -90,9 +91,10 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registerer, cfg.Budget),
 		rejoins: rejoins{perRun: cfg.MaxRejoinsPerRun, perUser: cfg.MaxRejoinsPerUser}}
 	s.routes()
-	// Outermost first: the Host check, CORS (answers preflights), the
-	// cross-site check of POST and DELETE, then the routes.
-	s.handler = s.checkHost(s.cors(s.checkOrigin(s.mux)))
+	// Outermost first: the Host check, CORS (answers preflights, which
+	// carry no credentials), the cross-site check of POST and DELETE,
+	// authentication, then the routes.
+	s.handler = s.checkHost(s.cors(s.checkOrigin(s.authenticate(s.mux))))
 	return s
 }
 
@@ -108,7 +110,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("DELETE /threads/{id}", s.handleDeleteThread)
 	s.mux.HandleFunc("GET /livez", s.handleLivez)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
-	if s.cfg.Gatherer != nil && !s.cfg.Authenticated {
+	if s.cfg.Gatherer != nil && s.cfg.Auth == nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
 	if s.cfg.UI != nil {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -48,6 +49,8 @@ type options struct {
 	auth         *auth.Authenticator
 	allowedHosts []string
 	corsOrigins  []string
+	proxies      []netip.Prefix
+	ui           http.Handler
 	// Input limits (zero: none, or the server's default body timeout).
 	limits                        agui.Limits
 	threadMessages                int
@@ -106,7 +109,8 @@ func setup(t testing.TB, o options) *bundle {
 	srv := httptest.NewServer(asTestUser(httpapi.New(httpapi.Config{Runs: mgr, Store: st, Logger: log, MaxBody: 64 << 10,
 		Heartbeat: 200 * time.Millisecond, Budget: o.budget, Limiter: o.limiter, Registerer: reg, Gatherer: reg,
 		Limits: o.limits, BodyTimeout: o.bodyTimeout, MaxRejoinsPerRun: o.rejoinsPerRun, MaxRejoinsPerUser: o.rejoinsPerUser,
-		Auth: o.auth, AllowedHosts: o.allowedHosts, CORSOrigins: o.corsOrigins})))
+		Auth: o.auth, AllowedHosts: o.allowedHosts, CORSOrigins: o.corsOrigins,
+		TrustedProxies: o.proxies, UI: o.ui})))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -157,14 +157,16 @@ func TestCluster_PostgresAloneIsEnough(t *testing.T) {
 }
 
 func TestCluster_RateLimitIsGlobal(t *testing.T) {
-	c := newCluster(t, 2, true, "--rate", "0.2", "--rate-burst", "3")
+	const key = "cluster-key-0123456789"
+	c := newCluster(t, 2, true, "--rate", "0.2", "--rate-burst", "3", "--api-keys", key)
 	codes := []int{}
 	for i := 0; i < 5; i++ {
 		p := c.procs[i%2]
 		req, _ := http.NewRequest("POST", p.url+"/", bytes.NewReader(runBody(fmt.Sprintf("rl%d", i), fmt.Sprintf("rl%d", i),
 			msg{ID: "m", Role: "user", Content: "hi"})))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-API-Key", "shared-caller")
+		req.Header.Set("X-API-Key", key)
+		req.Header.Set("X-Agentd-User", "alice")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -173,7 +175,7 @@ func TestCluster_RateLimitIsGlobal(t *testing.T) {
 		codes = append(codes, resp.StatusCode)
 	}
 	if fmt.Sprint(codes) != "[200 200 200 429 429]" {
-		t.Fatalf("statuses %v: a caller's budget of 3 must hold across instances", codes)
+		t.Fatalf("statuses %v: a user's budget of 3 must hold across instances", codes)
 	}
 }
 

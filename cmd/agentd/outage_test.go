@@ -140,7 +140,6 @@ func TestRedisOutage(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		req, _ := http.NewRequest("POST", p.url+"/", bytes.NewReader(runBody(fmt.Sprintf("ro%d", i), fmt.Sprintf("ro%d", i), msg{ID: "m", Role: "user", Content: "hi"})))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-API-Key", "k")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -2,7 +2,11 @@
 # /tmp, a nonroot user; no shell). Build and run:
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always) -t agentd .
-#   docker run -p 8123:8123 -v agentd-data:/data agentd
+#   docker run -p 8123:8123 -v agentd-data:/data -e AGENTD_API_KEYS=<a long random key> agentd
+#
+# It listens on 0.0.0.0 (PORT below), so it refuses to start without
+# authentication: set AGENTD_API_KEYS (or AGENTD_JWT_SECRET /
+# AGENTD_JWKS_URL), or AGENTD_INSECURE_NO_AUTH=true on a trusted network.
 #
 # See docs/deploy.md for the environment it reads.
 

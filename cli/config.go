@@ -92,7 +92,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: agentd serve [flags]\nEvery flag can also be set as AGENTD_<NAME> (e.g. --run-timeout as AGENTD_RUN_TIMEOUT).\nKeys: OPENAI_API_KEY, ANTHROPIC_API_KEY. PORT, when set, listens on 0.0.0.0:$PORT.")
+		fmt.Fprintln(stderr, "Usage: agentd serve [flags]\nEvery flag can also be set as AGENTD_<NAME> (e.g. --run-timeout as AGENTD_RUN_TIMEOUT).\nKeys: OPENAI_API_KEY, ANTHROPIC_API_KEY. PORT, when set, listens on 0.0.0.0:$PORT.\nAny address but loopback needs --api-keys, --jwt-secret or --jwks-url (or --insecure-no-auth).")
 		fs.PrintDefaults()
 	}
 	addr := "127.0.0.1:8123"

@@ -26,7 +26,7 @@ async function startRun() {
   };
   let res;
   try {
-    res = await fetch(api(""), {
+    res = await apiFetch(api(""), {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify(input),
@@ -99,7 +99,7 @@ async function rejoin() {
   if (run.lastEventId) headers["Last-Event-ID"] = run.lastEventId;
   let res;
   try {
-    res = await fetch(api(`runs/${encodeURIComponent(run.id)}/events`), { headers, signal: run.controller.signal });
+    res = await apiFetch(api(`runs/${encodeURIComponent(run.id)}/events`), { headers, signal: run.controller.signal });
   } catch (err) {
     return dropped(run, `Rejoining failed: ${err.message}.`);
   }
@@ -151,7 +151,7 @@ async function stopRun() {
   const run = app.run;
   if (!run || run.ended) return;
   try {
-    const res = await fetch(api(`runs/${encodeURIComponent(run.id)}/cancel`), { method: "POST" });
+    const res = await apiFetch(api(`runs/${encodeURIComponent(run.id)}/cancel`), { method: "POST" });
     if (!res.ok) {
       const e = await errorBody(res);
       notify(`Could not stop the run: ${e.message}`, "error");

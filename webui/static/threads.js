@@ -17,7 +17,7 @@ async function openThread(id, fresh = false) {
     return;
   }
   try {
-    const res = await fetch(api(`threads/${encodeURIComponent(id)}`), { headers: { Accept: "application/json" } });
+    const res = await apiFetch(api(`threads/${encodeURIComponent(id)}`), { headers: { Accept: "application/json" } });
     if (app.threadId !== id) return;
     if (res.status === 404) return; // nothing saved yet: a new thread
     if (!res.ok) {
@@ -48,7 +48,7 @@ function newThread() {
 async function deleteThread(id) {
   if (!confirm(`Delete thread ${id}? Its messages and state are removed for good.`)) return;
   try {
-    const res = await fetch(api(`threads/${encodeURIComponent(id)}`), { method: "DELETE" });
+    const res = await apiFetch(api(`threads/${encodeURIComponent(id)}`), { method: "DELETE" });
     if (!res.ok && res.status !== 404) {
       const e = await errorBody(res);
       notify(`Could not delete the thread: ${e.message}`, "error");
@@ -67,7 +67,7 @@ async function refreshThreads(cursor = "") {
   url.searchParams.set("limit", String(THREAD_PAGE));
   if (cursor) url.searchParams.set("cursor", cursor);
   try {
-    const res = await fetch(url, { headers: { Accept: "application/json" } });
+    const res = await apiFetch(url, { headers: { Accept: "application/json" } });
     if (!res.ok) {
       const e = await errorBody(res);
       threads.fail(`Could not list threads: ${e.message}`);

@@ -37,6 +37,8 @@ func TestServe_RefusesAnOpenAddressWithoutAuth(t *testing.T) {
 		"--addr 0.0.0.0": {args: []string{"--addr", "0.0.0.0:0"}},
 		"--addr [::]":    {args: []string{"--addr", "[::]:0"}},
 		"--addr :port":   {args: []string{"--addr", ":0"}},
+		"a LAN address":  {args: []string{"--addr", "192.0.2.10:8123"}}, // refused before any bind
+		"a host name":    {args: []string{"--addr", "agentd.internal:8123"}},
 		"PORT":           {env: []string{"PORT=0"}},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -141,4 +143,3 @@ func TestServe_APIKeysFromAFile(t *testing.T) {
 		t.Errorf("GET /readyz without a key: %d", s)
 	}
 }
-

@@ -170,12 +170,16 @@ func (ks *keyServer) set(keys map[string]crypto.PublicKey, down bool) {
 
 // jwksAuth is an Authenticator on ks whose refresher ends with the test;
 // an unknown kid may cause one refetch in the test's lifetime.
-func jwksAuth(t *testing.T, ks *keyServer) *auth.Authenticator {
+func jwksAuth(t *testing.T, ks *keyServer, edits ...func(*auth.Config)) *auth.Authenticator {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	a, err := auth.New(ctx, auth.Config{JWKSURL: ks.URL, Issuer: "https://idp.test", Audience: "agentd",
-		JWKSUnknownKID: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	c := auth.Config{JWKSURL: ks.URL, Issuer: "https://idp.test", Audience: "agentd",
+		JWKSUnknownKID: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, e := range edits {
+		e(&c)
+	}
+	a, err := auth.New(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,4 +279,23 @@ func TestJWKSDownAtStart(t *testing.T) {
 	}
 	ks.set(map[string]crypto.PublicKey{"k": k.ed.Public()}, false)
 	mustAccept(t, a, sign(t, jwt.SigningMethodEdDSA, k.ed, "k", claims()), "alice")
+}
+
+// TestJWKSPeriodicRefresh: a new key is picked up by the periodic refetch
+// even when the unknown-kid refetch is used up.
+func TestJWKSPeriodicRefresh(t *testing.T) {
+	k1, k2 := genKeys(t), genKeys(t)
+	ks := newKeyServer(t, map[string]crypto.PublicKey{"a": k1.ed.Public()})
+	a := jwksAuth(t, ks, func(c *auth.Config) { c.JWKSRefresh = 10 * time.Millisecond })
+	mustRefuse(t, a, sign(t, jwt.SigningMethodEdDSA, k2.ed, "unknown", claims()))
+	ks.set(map[string]crypto.PublicKey{"b": k2.ed.Public()}, false)
+	// Two more fetches: the first began after the change, and the second
+	// begins only once the first is stored.
+	n := ks.hits.Load()
+	for deadline := time.Now().Add(10 * time.Second); ks.hits.Load() < n+2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the key set was not refetched")
+		}
+	}
+	mustAccept(t, a, sign(t, jwt.SigningMethodEdDSA, k2.ed, "b", claims()), "alice")
 }

@@ -41,12 +41,13 @@ var layers = map[string]layer{
 	"agent":         {may: []string{"agentd", "agui", "llm"}},
 	"agent/demo":    {may: []string{"agentd", "agui", "llm", "agent"}},
 	"admission":     {may: []string{"agentd", "coord"}},
+	"auth":          {may: []string{"agentd"}}, // and the JWT and JWKS libraries
 	// runs takes its default model as an llm.Provider and reconciles
 	// histories with history.
 	"runs": {may: []string{"agentd", "agui", "agent", "llm", "history", "store", "coord"}},
 	// httpapi serves /threads from the store and tells a rejoin of an
 	// unknown run by coord.ErrNotFound: the seams, never a backend.
-	"httpapi": {may: []string{"agentd", "agui", "admission", "runs", "store", "coord", "webui"}},
+	"httpapi": {may: []string{"agentd", "agui", "admission", "auth", "runs", "store", "coord", "webui"}},
 
 	"store/sqlite":   {may: []string{"agentd", "agui", "store"}},
 	"store/postgres": {may: []string{"agentd", "agui", "store", "internal/pgmigrate"}},

@@ -201,3 +201,40 @@ func TestAuth_RefusedBeforeTheBodyIsRead(t *testing.T) {
 		t.Errorf("admitted, body held: %q, want 100 Continue", got)
 	}
 }
+
+// TestAuth_TheVerifiedUserOwnsTheThread: the user a service key names, or a
+// token's subject, is the one whose threads a request sees.
+func TestAuth_TheVerifiedUserOwnsTheThread(t *testing.T) {
+	t.Parallel()
+	b := authed(t, options{})
+	in := input(newID("t"), userMsg("mine"))
+	body, _ := json.Marshal(in)
+	b.do("POST", "/", "application/json", body, asKey(keyA, "alice")).mustFinish(t, in)
+	lists := func(h http.Header) bool {
+		res := b.do("GET", "/threads", "", nil, h)
+		if res.status != 200 {
+			t.Fatalf("GET /threads: %d %s", res.status, res.body)
+		}
+		return strings.Contains(string(res.body), in.ThreadID)
+	}
+	for name, h := range map[string]http.Header{
+		"alice by the other key": asKey(keyB, "alice"),
+		"alice by a token":       {"Authorization": {"Bearer " + token(t, "alice")}},
+	} {
+		if !lists(h) {
+			t.Errorf("%s does not see her thread", name)
+		}
+	}
+	for name, h := range map[string]http.Header{
+		"bob":                       asKey(keyA, "bob"),
+		"the service itself":        asKey(keyA, ""),
+		"bob's token, naming alice": {"Authorization": {"Bearer " + token(t, "bob")}, "X-Agentd-User": {"alice"}},
+	} {
+		if lists(h) {
+			t.Errorf("%s sees alice's thread", name)
+		}
+	}
+	if res := b.do("GET", "/threads/"+in.ThreadID, "", nil, asKey(keyA, "bob")); res.status != http.StatusNotFound {
+		t.Errorf("bob reads alice's thread: %d", res.status)
+	}
+}

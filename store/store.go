@@ -1,7 +1,8 @@
 // Package store is the seam to durable storage: threads, their ordered
-// messages and shared state, and runs with their thread leases. It holds only
-// the interface and its errors; sqlite and postgres implement it and both
-// pass the contract suite in storetest.
+// messages (the current branch, and the superseded messages an edit or a
+// regenerate replaced) and shared state, and runs with their thread
+// leases. It holds only the interface and its errors; sqlite and postgres
+// implement it and both pass the contract suite in storetest.
 package store
 
 import (
@@ -72,10 +73,15 @@ type Store interface {
 	// GetThread returns the user's thread with that id; ErrNotFound when
 	// there is none or it is another user's.
 	GetThread(ctx context.Context, user, id string) (agentd.Thread, error)
+	// ThreadHistory returns the user's thread exactly as GetThread does,
+	// and with it every message the thread holds, current and superseded,
+	// in the order they were written: a superseded message comes before
+	// the ones that replaced it. ErrNotFound as for GetThread.
+	ThreadHistory(ctx context.Context, user, id string) (agentd.Thread, []HistoryMessage, error)
 	// ListThreads pages through q.User's threads.
 	ListThreads(ctx context.Context, q ThreadQuery) (ThreadPage, error)
 	// DeleteThread deletes the user's thread with that id, with its
-	// messages and runs; ErrNotFound when there is none or it is another
+	// messages (superseded ones too) and runs; ErrNotFound when there is none or it is another
 	// user's.
 	DeleteThread(ctx context.Context, user, id string) error
 	// DeleteIdleThreads deletes threads not updated since before and with
@@ -126,9 +132,9 @@ type StartRun struct {
 // Reconciled is what a StartRun's Reconcile writes; the fields mean what
 // they mean in Checkpoint.
 type Reconciled struct {
-	// TruncateAt, when >= 0, first deletes the messages at that position
-	// and after. Set it to -1 to keep them: the zero value deletes the
-	// whole history.
+	// TruncateAt, when >= 0, first supersedes the messages at that
+	// position and after, as Checkpoint.TruncateAt. Set it to -1 to keep
+	// them: the zero value supersedes the whole history.
 	TruncateAt int
 	Append     []AppendMessage
 	State      json.RawMessage // nil leaves the state unchanged
@@ -145,9 +151,12 @@ type Checkpoint struct {
 	ThreadID string
 	Fence    int64 // the run's fencing token
 	Version  int64 // the thread version the run last saw; < 0 skips the check (ending a run whose last write failed)
-	// TruncateAt, when >= 0, first deletes the messages at that position
-	// and after (an edit or a regenerate forks the thread there). Set it to
-	// -1 to keep them: the zero value deletes the whole history.
+	// TruncateAt, when >= 0, first supersedes the messages at that
+	// position and after (an edit or a regenerate forks the thread there):
+	// they leave the current branch, which GetThread returns and the model
+	// sees, and their ids may be appended again, but they stay stored,
+	// marked as superseded by RunID (see ThreadHistory). Set it to -1 to
+	// keep them: the zero value supersedes the whole history.
 	TruncateAt int
 	Append     []AppendMessage
 	State      json.RawMessage // nil leaves the state unchanged
@@ -159,6 +168,14 @@ type Checkpoint struct {
 type AppendMessage struct {
 	agui.Message
 	RunID string
+}
+
+// HistoryMessage is a message of a thread's whole history.
+type HistoryMessage struct {
+	agui.Message
+	// SupersededBy is the run whose edit or regenerate replaced the
+	// message; "" for a message of the current branch.
+	SupersededBy string
 }
 
 // Finish ends a run.

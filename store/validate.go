@@ -19,9 +19,13 @@ func (p *StartRun) Validate() error {
 }
 
 // Validate checks what every store requires of a Checkpoint before it
-// takes a lock: valid state JSON, a final finish status, appended messages
-// with ids.
+// takes a lock: a run and a thread, valid state JSON, a final finish
+// status, appended messages with ids.
 func (p *Checkpoint) Validate() error {
+	if p.RunID == "" || p.ThreadID == "" {
+		// The run id also marks what a truncation supersedes.
+		return errors.New("checkpoint: run id and thread id are required")
+	}
 	if p.State != nil && !json.Valid(p.State) {
 		return errors.New("state is not valid JSON")
 	}

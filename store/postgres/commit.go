@@ -14,8 +14,8 @@ import (
 
 // Commit implements store.Store, in two round trips. The thread's row is
 // locked first (FOR UPDATE) and the lease and version checked against it;
-// the truncation, the appends, the thread update, the finish and the
-// COMMIT then go to the server in one batch, which commits all of it or
+// the truncation (which supersedes, never deletes), the appends, the
+// thread update, the finish and the COMMIT then go to the server in one batch, which commits all of it or
 // nothing. A writer that another instance fenced out while it waited for
 // the lock sees the new holder and is refused.
 func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
@@ -68,14 +68,21 @@ func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 	return version, nil
 }
 
-// queueCheckpoint queues the writes of p to a thread of count messages
+// queueCheckpoint queues the writes of p to a thread of count current messages
 // whose lease (and version) the caller has checked: the truncation, the
 // appends, the state, the version and, when p finishes the run, the run's
 // end and the thread's release. It returns the thread's new updated_at.
 // Commit and a reconciling StartRun both write through it.
 func (s *Store) queueCheckpoint(b *pgx.Batch, p store.Checkpoint, bodies []string, count int) time.Time {
 	if p.TruncateAt >= 0 && p.TruncateAt < count {
-		b.Queue(`DELETE FROM messages WHERE thread_id = $1 AND seq >= $2`, p.ThreadID, p.TruncateAt)
+		// Truncating the current branch at position $3 marks its rows
+		// from the $3-th on (in seq order) as superseded by the run.
+		b.Queue(`
+			UPDATE messages SET superseded_by = $1
+			WHERE thread_id = $2 AND superseded_by = '' AND seq >= (
+				SELECT seq FROM messages WHERE thread_id = $2 AND superseded_by = ''
+				ORDER BY seq OFFSET $3 LIMIT 1)`,
+			p.RunID, p.ThreadID, p.TruncateAt)
 		count = p.TruncateAt
 	}
 	if len(p.Append) > 0 {
@@ -85,13 +92,17 @@ func (s *Store) queueCheckpoint(b *pgx.Batch, p store.Checkpoint, bodies []strin
 		for i, m := range p.Append {
 			ids[i], roles[i], runIDs[i] = m.ID, m.Role, m.RunID
 		}
-		// WITH ORDINALITY numbers the batch from 1 in the arrays' order.
+		// seq numbers a thread's rows in insertion order, after the
+		// largest so far (the last entry of the primary key for the
+		// thread, whose row is locked); WITH ORDINALITY numbers the batch
+		// from 1 in the arrays' order.
 		b.Queue(`
 			INSERT INTO messages (thread_id, seq, id, role, run_id, body)
-			SELECT $1, $2 + m.n - 1, m.id, m.role, m.run_id, m.body::json
-			FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])
+			SELECT $1, last.seq + m.n, m.id, m.role, m.run_id, m.body::json
+			FROM (SELECT COALESCE(max(seq), -1) AS seq FROM messages WHERE thread_id = $1) AS last,
+			     unnest($2::text[], $3::text[], $4::text[], $5::text[])
 			     WITH ORDINALITY AS m (id, role, run_id, body, n)`,
-			p.ThreadID, count, ids, roles, runIDs, bodies)
+			p.ThreadID, ids, roles, runIDs, bodies)
 		count += len(p.Append)
 	}
 	finishing := p.Finish != nil

@@ -13,6 +13,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/store"
 	"github.com/agentd/agentd/store/postgres"
@@ -89,8 +90,8 @@ func TestOpen_ReopenKeepsData(t *testing.T) {
 	if err != nil || got.Status != agentd.RunSucceeded || !got.StartedAt.Equal(at) || !got.FinishedAt.Equal(at) {
 		t.Fatalf("run after reopen: %+v, %v", got, err)
 	}
-	if n := queryInt(t, url, `SELECT max(version_id) FROM goose_db_version`); n != 2 {
-		t.Fatalf("goose version %d, want 2", n)
+	if n := queryInt(t, url, `SELECT max(version_id) FROM goose_db_version`); n != 3 {
+		t.Fatalf("goose version %d, want 3", n)
 	}
 }
 
@@ -173,4 +174,39 @@ func TestOpen_MigratesPreOwnership(t *testing.T) {
 		}
 	}
 	storetest.PreOwnership(t, open(t, url), "old", "old-run")
+}
+
+// TestOpen_MigratesPreSuperseded opens a schema made before superseded
+// history (at migration 2, with a thread of two messages): they become
+// its current branch, and the first edit keeps the old message.
+func TestOpen_MigratesPreSuperseded(t *testing.T) {
+	url := testenv.Postgres(t)
+	cc, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDB(*cc)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(t.Context(), 2); err != nil {
+		t.Fatalf("migrate to 2: %v", err)
+	}
+	want := []agui.Message{
+		{ID: "m1", Role: agui.RoleUser, Content: agui.TextContent("hi")},
+		{ID: "m2", Role: agui.RoleUser, Content: agui.TextContent("again")},
+	}
+	for _, q := range []string{
+		`INSERT INTO threads (id, user_id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'u', 'a', 1, now(), now(), 2)`,
+		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES
+			('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}'),
+			('old', 1, 'm2', 'user', '{"id":"m2","role":"user","content":"again"}')`,
+	} {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	storetest.PreSuperseded(t, open(t, url), "u", "old", want)
 }

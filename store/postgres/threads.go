@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/agentd/agentd"
+	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/store"
 )
 
@@ -26,14 +27,22 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// threadSQL reads a user's thread with all its messages, in order, in one
-// statement: the thread and its messages come from one snapshot, so they
-// belong to the same version, without a transaction around two reads. It
-// must not lock: a locking read that waited would see the thread's new row
-// but the messages of its older snapshot.
+// threadSQL reads a user's thread with the messages of its current branch,
+// in order, in one statement: the thread and its messages come from one
+// snapshot, so they belong to the same version, without a transaction
+// around two reads. It must not lock: a locking read that waited would see
+// the thread's new row but the messages of its older snapshot.
 const threadSQL = `
 	SELECT user_id, agent, version, state, created_at, updated_at,
-	       ARRAY(SELECT body::text FROM messages WHERE thread_id = t.id ORDER BY seq)
+	       ARRAY(SELECT body::text FROM messages WHERE thread_id = t.id AND superseded_by = '' ORDER BY seq)
+	FROM threads t WHERE id = $1 AND user_id = $2`
+
+// historySQL reads a user's thread with all its messages, current and
+// superseded, in seq order, in one statement as threadSQL.
+const historySQL = `
+	SELECT user_id, agent, version, state, created_at, updated_at,
+	       ARRAY(SELECT body::text FROM messages WHERE thread_id = t.id ORDER BY seq),
+	       ARRAY(SELECT superseded_by::text FROM messages WHERE thread_id = t.id ORDER BY seq)
 	FROM threads t WHERE id = $1 AND user_id = $2`
 
 // loadThread reads a user's thread with all its messages (threadSQL).
@@ -43,20 +52,57 @@ func loadThread(ctx context.Context, q querier, user, id string) (agentd.Thread,
 
 // scanThread reads a row of threadSQL.
 func scanThread(row pgx.Row, id string) (agentd.Thread, error) {
+	t, _, err := scanThreadRow(row, id, false)
+	return t, err
+}
+
+// ThreadHistory implements store.Store.
+func (s *Store) ThreadHistory(ctx context.Context, user, id string) (agentd.Thread, []store.HistoryMessage, error) {
+	t, all, err := scanThreadRow(s.pool.QueryRow(ctx, historySQL, id, user), id, true)
+	if err != nil {
+		return t, nil, fmt.Errorf("postgres: thread history %s: %w", id, err)
+	}
+	return t, all, nil
+}
+
+// scanThreadRow reads a row of threadSQL, or of historySQL when history
+// is set: then it returns every message, and gives the thread those of
+// its current branch.
+func scanThreadRow(row pgx.Row, id string, history bool) (agentd.Thread, []store.HistoryMessage, error) {
 	t := agentd.Thread{ID: id}
-	var bodies []string
-	err := row.Scan(&t.User, &t.Agent, &t.Version, &t.State, &t.CreatedAt, &t.UpdatedAt, &bodies)
+	var bodies, by []string
+	dest := []any{&t.User, &t.Agent, &t.Version, &t.State, &t.CreatedAt, &t.UpdatedAt, &bodies}
+	if history {
+		dest = append(dest, &by)
+	}
+	err := row.Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return t, store.ErrNotFound
+		return t, nil, store.ErrNotFound
 	}
 	if err != nil {
-		return t, fmt.Errorf("read thread: %w", err)
+		return t, nil, fmt.Errorf("read thread: %w", err)
 	}
 	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
-	if t.Messages, err = decodeMessages(bodies); err != nil {
-		return t, err
+	msgs, err := decodeMessages(bodies)
+	if err != nil {
+		return t, nil, err
 	}
-	return t, nil
+	if !history {
+		t.Messages = msgs
+		return t, nil, nil
+	}
+	if len(by) != len(msgs) {
+		return t, nil, fmt.Errorf("read thread: %d messages but %d marks", len(msgs), len(by))
+	}
+	all := make([]store.HistoryMessage, len(msgs))
+	t.Messages = make([]agui.Message, 0, len(msgs))
+	for i, m := range msgs {
+		all[i] = store.HistoryMessage{Message: m, SupersededBy: by[i]}
+		if by[i] == "" {
+			t.Messages = append(t.Messages, m)
+		}
+	}
+	return t, all, nil
 }
 
 // ListThreads implements store.Store with keyset pagination on

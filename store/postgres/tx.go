@@ -34,7 +34,7 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(pgx.Tx) error) erro
 // Constraints whose violation the store turns into a store error.
 const (
 	runsPKey      = "runs_pkey"
-	messagesIDKey = "messages_id_key"
+	messagesIDKey = "messages_current_id" // unique among the current branch
 )
 
 // isUniqueViolation reports whether err is a unique violation of the

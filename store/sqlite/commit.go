@@ -14,8 +14,9 @@ import (
 )
 
 // Commit implements store.Store: lease and version checks, the optional
-// truncation, the appends, the state and the finish all happen in one
-// transaction, so a checkpoint is applied entirely or not at all.
+// truncation (which supersedes, never deletes), the appends, the state and
+// the finish all happen in one transaction, so a checkpoint is applied
+// entirely or not at all.
 func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 	bodies, err := checkCheckpoint(p)
 	if err != nil {
@@ -55,19 +56,19 @@ func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 	return version, nil
 }
 
-// writeCheckpoint applies p to a thread of count messages whose lease (and
-// version) the caller has checked in tx: the truncation, the appends, the
-// state, the version and, when p finishes the run, the run's end and the
-// thread's release. It returns the thread's new updated_at. Commit and a
+// writeCheckpoint applies p to a thread of count current messages whose
+// lease (and version) the caller has checked in tx: the truncation, the
+// appends, the state, the version and, when p finishes the run, the run's
+// end and the thread's release. It returns the thread's new updated_at. Commit and a
 // reconciling StartRun both write through it.
 func (s *Store) writeCheckpoint(ctx context.Context, tx *sql.Tx, p store.Checkpoint, bodies []string, count int64) (time.Time, error) {
 	if p.TruncateAt >= 0 && int64(p.TruncateAt) < count {
-		if _, err := tx.StmtContext(ctx, s.stmt.truncate).ExecContext(ctx, p.ThreadID, p.TruncateAt); err != nil {
+		if _, err := tx.StmtContext(ctx, s.stmt.supersede).ExecContext(ctx, p.RunID, p.ThreadID, p.TruncateAt); err != nil {
 			return time.Time{}, fmt.Errorf("truncate: %w", err)
 		}
 		count = int64(p.TruncateAt)
 	}
-	if err := s.appendMessages(ctx, tx, p, bodies, count); err != nil {
+	if err := s.appendMessages(ctx, tx, p, bodies); err != nil {
 		return time.Time{}, err
 	}
 	count += int64(len(p.Append))
@@ -107,16 +108,17 @@ func checkCheckpoint(p store.Checkpoint) ([]string, error) {
 	return bodies, nil
 }
 
-// appendMessages inserts p.Append after the first count messages. A message
-// id already in the thread (or twice in the batch) fails the whole commit
-// with a CodeConflict error: the caller must reconcile ids first.
-func (s *Store) appendMessages(ctx context.Context, tx *sql.Tx, p store.Checkpoint, bodies []string, count int64) error {
+// appendMessages inserts p.Append at the end of the current branch. A
+// message id already in it (or twice in the batch) fails the whole commit
+// with a CodeConflict error: the caller must reconcile ids first. A
+// superseded message's id may be appended again.
+func (s *Store) appendMessages(ctx context.Context, tx *sql.Tx, p store.Checkpoint, bodies []string) error {
 	if len(p.Append) == 0 {
 		return nil
 	}
 	stmt := tx.StmtContext(ctx, s.stmt.insertMessage)
 	for i, m := range p.Append {
-		_, err := stmt.ExecContext(ctx, p.ThreadID, count+int64(i), m.ID, m.Role, m.RunID, bodies[i])
+		_, err := stmt.ExecContext(ctx, p.ThreadID, m.ID, m.Role, m.RunID, bodies[i])
 		if isUniqueViolation(err) {
 			return &agentd.Error{
 				Code:    agentd.CodeConflict,

@@ -58,8 +58,8 @@ func TestOpen_ReopenKeepsData(t *testing.T) {
 		t.Fatalf("journal_mode %q, %v; want wal", mode, err)
 	}
 	var version int64
-	if err := db.QueryRow("SELECT MAX(version_id) FROM goose_db_version").Scan(&version); err != nil || version != 2 {
-		t.Fatalf("goose version %d, %v; want 2", version, err)
+	if err := db.QueryRow("SELECT MAX(version_id) FROM goose_db_version").Scan(&version); err != nil || version != 3 {
+		t.Fatalf("goose version %d, %v; want 3", version, err)
 	}
 }
 
@@ -155,4 +155,44 @@ func TestOpen_MigratesPreOwnership(t *testing.T) {
 	}
 	defer s.Close()
 	storetest.PreOwnership(t, s, "old", "old-run")
+}
+
+// TestOpen_MigratesPreSuperseded opens a file made before superseded
+// history (at migration 2, with a thread of two messages): they become
+// its current branch, and the first edit keeps the old message.
+func TestOpen_MigratesPreSuperseded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(t.Context(), 2); err != nil {
+		t.Fatalf("migrate to 2: %v", err)
+	}
+	want := []agui.Message{
+		{ID: "m1", Role: agui.RoleUser, Content: agui.TextContent("hi")},
+		{ID: "m2", Role: agui.RoleUser, Content: agui.TextContent("again")},
+	}
+	for _, q := range []string{
+		`INSERT INTO threads (id, user_id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'u', 'a', 1, 1, 1, 2)`,
+		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES
+			('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}'),
+			('old', 1, 'm2', 'user', '{"id":"m2","role":"user","content":"again"}')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err := sqlite.Open(t.Context(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	storetest.PreSuperseded(t, s, "u", "old", want)
 }

@@ -23,7 +23,7 @@ type stmts struct {
 	takeLease       *sql.Stmt
 	insertRun       *sql.Stmt
 	threadForCommit *sql.Stmt
-	truncate        *sql.Stmt
+	supersede       *sql.Stmt
 	insertMessage   *sql.Stmt
 	updateThread    *sql.Stmt
 	finishRun       *sql.Stmt
@@ -42,8 +42,9 @@ type stmts struct {
 // threadColumns is the column list scanThreadRow reads, in order.
 const threadColumns = `user_id, agent, version, state, created_at, updated_at, message_count`
 
-// messagesSQL reads a thread's message bodies in order.
-const messagesSQL = `SELECT body FROM messages WHERE thread_id = ? ORDER BY seq`
+// messagesSQL reads the message bodies of a thread's current branch, in
+// order (see migrations/00003_superseded.sql).
+const messagesSQL = `SELECT body FROM messages WHERE thread_id = ? AND superseded_by = '' ORDER BY seq`
 
 // prepare prepares every statement of s.stmt. On failure it closes those
 // already prepared.
@@ -70,9 +71,18 @@ func (s *Store) prepare(ctx context.Context) error {
 			INSERT INTO runs (id, thread_id, user_id, agent, status, owner, fence, lease_until, started_at)
 			VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)`},
 		{&st.threadForCommit, s.write, `SELECT version, lease_run_id, fence, message_count FROM threads WHERE id = ?`},
-		{&st.truncate, s.write, `DELETE FROM messages WHERE thread_id = ? AND seq >= ?`},
+		// Truncating the current branch at position ?3 marks its rows
+		// from the ?3-th on (in seq order) as superseded by run ?1.
+		{&st.supersede, s.write, `
+			UPDATE messages SET superseded_by = ?1
+			WHERE thread_id = ?2 AND superseded_by = '' AND seq >= (
+				SELECT seq FROM messages WHERE thread_id = ?2 AND superseded_by = ''
+				ORDER BY seq LIMIT 1 OFFSET ?3)`},
+		// seq numbers a thread's rows in insertion order; the largest is
+		// the last entry of the primary key for the thread.
 		{&st.insertMessage, s.write, `
-			INSERT INTO messages (thread_id, seq, id, role, run_id, body) VALUES (?, ?, ?, ?, ?, ?)`},
+			INSERT INTO messages (thread_id, seq, id, role, run_id, body)
+			VALUES (?1, (SELECT COALESCE(MAX(seq) + 1, 0) FROM messages WHERE thread_id = ?1), ?2, ?3, ?4, ?5)`},
 		{&st.updateThread, s.write, `
 			UPDATE threads SET
 				version = version + 1,

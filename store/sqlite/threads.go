@@ -17,18 +17,69 @@ import (
 func (s *Store) GetThread(ctx context.Context, user, id string) (agentd.Thread, error) {
 	var t agentd.Thread
 	err := s.readTx(ctx, "get thread "+id, func(ctx context.Context, tx *sql.Tx) error {
-		t = agentd.Thread{ID: id}
-		count, err := scanThread(tx.StmtContext(ctx, s.stmt.readThread).QueryRowContext(ctx, id, user), &t)
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("read thread: %w", err)
+		var count int
+		var err error
+		if t, count, err = s.readThread(ctx, tx, user, id); err != nil {
+			return err
 		}
 		t.Messages, err = loadMessages(ctx, tx.StmtContext(ctx, s.stmt.readMessages), id, count)
 		return err
 	})
 	return t, err
+}
+
+// ThreadHistory implements store.Store, in one transaction as GetThread.
+func (s *Store) ThreadHistory(ctx context.Context, user, id string) (agentd.Thread, []store.HistoryMessage, error) {
+	var (
+		t   agentd.Thread
+		all []store.HistoryMessage
+	)
+	err := s.readTx(ctx, "thread history "+id, func(ctx context.Context, tx *sql.Tx) error {
+		var count int
+		var err error
+		if t, count, err = s.readThread(ctx, tx, user, id); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT body, superseded_by FROM messages WHERE thread_id = ? ORDER BY seq`, id)
+		if err != nil {
+			return fmt.Errorf("read messages: %w", err)
+		}
+		defer rows.Close()
+		t.Messages = make([]agui.Message, 0, count)
+		for rows.Next() {
+			var body, by string
+			if err := rows.Scan(&body, &by); err != nil {
+				return fmt.Errorf("read messages: %w", err)
+			}
+			m, err := decodeMessage(body)
+			if err != nil {
+				return err
+			}
+			all = append(all, store.HistoryMessage{Message: m, SupersededBy: by})
+			if by == "" {
+				t.Messages = append(t.Messages, m)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read messages: %w", err)
+		}
+		return nil
+	})
+	return t, all, err
+}
+
+// readThread reads the user's thread, without its messages, and its
+// message count.
+func (s *Store) readThread(ctx context.Context, tx *sql.Tx, user, id string) (agentd.Thread, int, error) {
+	t := agentd.Thread{ID: id}
+	count, err := scanThread(tx.StmtContext(ctx, s.stmt.readThread).QueryRowContext(ctx, id, user), &t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, 0, store.ErrNotFound
+	}
+	if err != nil {
+		return t, 0, fmt.Errorf("read thread: %w", err)
+	}
+	return t, count, nil
 }
 
 // scanThread reads a row of threadColumns into t, after the columns before

@@ -38,6 +38,11 @@
 //   - StartRun.MaxThreads counts the user's threads; concurrent creations
 //     never exceed it.
 //   - Times set from parameters round-trip to the millisecond.
+//   - A truncation supersedes: ThreadHistory lists every message ever
+//     appended, in append order, each superseded one marked with the run
+//     whose truncation cut it; an id is unique among current messages
+//     only. GetThread, the message count and the thread StartRun's
+//     Reconcile sees hold the current branch only.
 package storetest
 
 import (
@@ -62,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MessagesRoundTrip", testMessagesRoundTrip},
 		{"State", testState},
 		{"Truncate", testTruncate},
+		{"Superseded", testSuperseded},
 		{"VersionConflict", testVersionConflict},
 		{"DuplicateMessageID", testDuplicateMessageID},
 		{"ThreadBusy", testThreadBusy},

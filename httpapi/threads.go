@@ -15,11 +15,29 @@ type threadBody struct {
 	ThreadID string          `json:"threadId"`
 	Agent    string          `json:"agent"`
 	Version  int64           `json:"version"`
-	Messages []agui.Message  `json:"messages"`
+	Messages any             `json:"messages"` // []agui.Message, or []historyMessage
 	State    json.RawMessage `json:"state"`
 }
 
+// historyMessage is a message of GET /threads/{id}?include=superseded:
+// a current one reads as in the plain answer, a superseded one is marked.
+type historyMessage struct {
+	agui.Message
+	Superseded   bool   `json:"superseded,omitempty"`
+	SupersededBy string `json:"supersededBy,omitempty"`
+}
+
+// handleGetThread answers the thread's current branch, or with
+// ?include=superseded its whole history.
 func (s *Server) handleGetThread(w http.ResponseWriter, r *http.Request) {
+	if inc, ok := r.URL.Query()["include"]; ok {
+		if len(inc) != 1 || inc[0] != "superseded" {
+			writeError(w, agentd.Errorf(agentd.CodeInvalid, `include must be "superseded", the only value it takes`))
+			return
+		}
+		s.handleThreadHistory(w, r)
+		return
+	}
 	t, err := s.cfg.Store.GetThread(r.Context(), userOf(r), r.PathValue("id"))
 	if err != nil {
 		writeError(w, storeError(err, "thread"))
@@ -28,6 +46,21 @@ func (s *Server) handleGetThread(w http.ResponseWriter, r *http.Request) {
 	msgs := t.Messages
 	if msgs == nil {
 		msgs = []agui.Message{}
+	}
+	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State})
+}
+
+// handleThreadHistory answers every message of the thread, current and
+// superseded, in the order they were written.
+func (s *Server) handleThreadHistory(w http.ResponseWriter, r *http.Request) {
+	t, all, err := s.cfg.Store.ThreadHistory(r.Context(), userOf(r), r.PathValue("id"))
+	if err != nil {
+		writeError(w, storeError(err, "thread"))
+		return
+	}
+	msgs := make([]historyMessage, len(all))
+	for i, m := range all {
+		msgs[i] = historyMessage{Message: m.Message, Superseded: m.SupersededBy != "", SupersededBy: m.SupersededBy}
 	}
 	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State})
 }

@@ -16,7 +16,7 @@ type Thread struct {
 	Agent     string
 	Version   int64
 	State     json.RawMessage // shared state; "{}" when none
-	Messages  []agui.Message  // in order
+	Messages  []agui.Message  // the current branch, in order (not the superseded messages)
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -12,7 +12,9 @@ import (
 // Plan is how to bring the stored history in line with the client's.
 type Plan struct {
 	// TruncateAt >= 0 forks the thread: stored messages from that position
-	// on are abandoned (an edit or a regenerate). -1 keeps them all.
+	// on leave the current branch (an edit or a regenerate); the store
+	// keeps them as superseded, and their ids are free again. -1 keeps
+	// them all.
 	TruncateAt int
 	// Append are the client's messages to add after the (kept) history.
 	Append []agui.Message

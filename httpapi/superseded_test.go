@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/internal/testenv"
 )
 
 // historyEntry is a message of GET /threads/{id}?include=superseded.
@@ -122,7 +124,9 @@ func TestThread_SupersededHistoryIsKept(t *testing.T) {
 
 			for _, q := range []string{"?include=messages", "?include=", "?include=superseded&include=superseded"} {
 				res := b.do("GET", "/threads/"+thread+q, "", nil, nil)
-				var e struct{ Error struct{ Code, Message string } }
+				var e struct {
+					Error struct{ Code, Message string }
+				}
 				if err := json.Unmarshal(res.body, &e); err != nil || res.status != 422 ||
 					e.Error.Code != "invalid" || !strings.Contains(e.Error.Message, "include") {
 					t.Fatalf("GET %s: %d %s, want 422 invalid naming include", q, res.status, res.body)
@@ -142,4 +146,47 @@ func TestThread_SupersededHistoryIsKept(t *testing.T) {
 			sameHistory(t, "the thread id used again", b.history(thread), []entry{{u4, ""}, {a4, ""}})
 		})
 	}
+}
+
+// TestThread_SupersededCountsTowardNoLimit regenerates a thread that is at
+// both thread limits again and again: the superseded answers pile up
+// beyond either limit, and no run is refused for them, while a new
+// question still is.
+func TestThread_SupersededCountsTowardNoLimit(t *testing.T) {
+	t.Parallel()
+	st := testenv.SQLite(t)
+	thread := newID("t")
+	u1, u2 := userMsg("first"), userMsg("second")
+	unlimited := setup(t, options{store: st})
+	in := input(thread, u1)
+	unlimited.post("/", in).mustFinish(t, in)
+	msgs, _ := unlimited.thread(thread)
+	in = input(thread, u1, msgs[1], u2)
+	unlimited.post("/", in).mustFinish(t, in)
+	msgs, _ = unlimited.thread(thread)
+	var size int64
+	for _, m := range msgs {
+		size += int64(m.Size())
+	}
+
+	// The limits are the thread as it is, plus a few bytes for the
+	// answers' ids, which may differ in length.
+	b := setup(t, options{store: st, threadMessages: len(msgs), threadBytes: size + 16})
+	const regenerates = 3
+	for range regenerates {
+		in := input(thread, msgs[:3]...)
+		b.post("/", in).mustFinish(t, in)
+	}
+	all := b.history(thread)
+	var total int64
+	for _, m := range all {
+		total += int64(m.Size())
+	}
+	if len(all) != len(msgs)+regenerates || total <= size+16 {
+		t.Fatalf("history of %d messages, %d bytes; want %d, over the limits %d and %d bytes",
+			len(all), total, len(msgs)+regenerates, len(msgs), size+16)
+	}
+	cur, _ := b.thread(thread)
+	in = input(thread, append(cur, userMsg("third"))...)
+	wantError(t, "a new question on the full thread", b.post("/", in), 422, agentd.CodeInvalid, "--max-thread-messages")
 }

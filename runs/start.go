@@ -151,7 +151,9 @@ func (m *Manager) begin(ctx context.Context, ag *agent.Agent, user string, in *a
 }
 
 // overLimit refuses a run whose reconciled thread (the kept part of
-// stored, then plan.Append) would be over the thread limits.
+// stored, then plan.Append) would be over the thread limits. stored is the
+// current branch: the messages earlier forks superseded are not loaded by
+// a run and count toward neither limit.
 func (m *Manager) overLimit(threadID string, stored []agui.Message, plan history.Plan) error {
 	keep := stored
 	if plan.TruncateAt >= 0 && plan.TruncateAt < len(keep) {

@@ -78,11 +78,12 @@ func (s *Store) prepare(ctx context.Context) error {
 			WHERE thread_id = ?2 AND superseded_by = '' AND seq >= (
 				SELECT seq FROM messages WHERE thread_id = ?2 AND superseded_by = ''
 				ORDER BY seq LIMIT 1 OFFSET ?3)`},
-		// seq numbers a thread's rows in insertion order; the largest is
-		// the last entry of the primary key for the thread.
+		// seq numbers a thread's rows in insertion order: one more than
+		// the last entry of the primary key for the thread, one seek.
 		{&st.insertMessage, s.write, `
 			INSERT INTO messages (thread_id, seq, id, role, run_id, body)
-			VALUES (?1, (SELECT COALESCE(MAX(seq) + 1, 0) FROM messages WHERE thread_id = ?1), ?2, ?3, ?4, ?5)`},
+			VALUES (?1, COALESCE((SELECT seq + 1 FROM messages WHERE thread_id = ?1 ORDER BY seq DESC LIMIT 1), 0),
+			        ?2, ?3, ?4, ?5)`},
 		{&st.updateThread, s.write, `
 			UPDATE threads SET
 				version = version + 1,

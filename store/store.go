@@ -81,8 +81,8 @@ type Store interface {
 	// ListThreads pages through q.User's threads.
 	ListThreads(ctx context.Context, q ThreadQuery) (ThreadPage, error)
 	// DeleteThread deletes the user's thread with that id, with its
-	// messages (superseded ones too) and runs; ErrNotFound when there is none or it is another
-	// user's.
+	// messages (superseded ones too) and runs; ErrNotFound when there is
+	// none or it is another user's.
 	DeleteThread(ctx context.Context, user, id string) error
 	// DeleteIdleThreads deletes threads not updated since before and with
 	// no running run; it returns how many it deleted.

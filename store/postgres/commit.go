@@ -15,8 +15,8 @@ import (
 // Commit implements store.Store, in two round trips. The thread's row is
 // locked first (FOR UPDATE) and the lease and version checked against it;
 // the truncation (which supersedes, never deletes), the appends, the
-// thread update, the finish and the COMMIT then go to the server in one batch, which commits all of it or
-// nothing. A writer that another instance fenced out while it waited for
+// thread update, the finish and the COMMIT then go to the server in one
+// batch, which commits all of it or nothing. A writer that another instance fenced out while it waited for
 // the lock sees the new holder and is refused.
 func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 	bodies, err := checkCheckpoint(p)
@@ -68,10 +68,10 @@ func (s *Store) Commit(ctx context.Context, p store.Checkpoint) (int64, error) {
 	return version, nil
 }
 
-// queueCheckpoint queues the writes of p to a thread of count current messages
-// whose lease (and version) the caller has checked: the truncation, the
-// appends, the state, the version and, when p finishes the run, the run's
-// end and the thread's release. It returns the thread's new updated_at.
+// queueCheckpoint queues the writes of p to a thread of count current
+// messages whose lease (and version) the caller has checked: the
+// truncation, the appends, the state, the version and, when p finishes the
+// run, the run's end and the thread's release. It returns the thread's new updated_at.
 // Commit and a reconciling StartRun both write through it.
 func (s *Store) queueCheckpoint(b *pgx.Batch, p store.Checkpoint, bodies []string, count int) time.Time {
 	if p.TruncateAt >= 0 && p.TruncateAt < count {

@@ -9,7 +9,12 @@ import { createParser } from "eventsource-parser";
 /** RUN_ERROR codes agentd sends when the stream stopped but the run goes on. */
 export const STREAM_STOPPED_CODES = new Set(["stream_error", "event_log_unavailable"]);
 
+/** The RUN_ERROR code of a run whose stream dropped and could not be rejoined. */
+export const REJOIN_FAILED = "rejoin_failed";
+
 const RETRYABLE_STATUS = new Set([429, 503]);
+
+class RejoinFailed extends Error {}
 
 export const DEFAULT_RETRY = { maxAttempts: 5, maxTotalMs: 30_000, maxDelayMs: 10_000 };
 export const DEFAULT_REJOIN = { maxAttempts: 5, maxDelayMs: 5_000 };
@@ -111,18 +116,16 @@ function rejoiningBody(first, { inner, url, headers, signal, runId, opts, onRejo
     },
   });
 
-  // Opens the rejoin stream, within opts' bounds; throws when they are spent
-  // or agentd answers with anything but the stream or a 429/503.
+  // Opens the rejoin stream, within opts' bounds; throws a RejoinFailed
+  // when they are spent or agentd answers with anything but the stream or a
+  // 429/503.
   async function reopen(cause) {
     let waitMs = 0;
     for (;;) {
       if (cancelled) throw new Error("agentd: the stream's reader let go");
       failures++;
       if (failures > opts.maxAttempts) {
-        throw new Error(
-          `agentd: the event stream of run ${runId} dropped and ${opts.maxAttempts} rejoins failed: ${describe(cause)}`,
-          { cause },
-        );
+        throw new RejoinFailed(`the event stream of run ${runId} dropped and ${opts.maxAttempts} rejoins failed: ${describe(cause)}`);
       }
       await sleep(waitMs, rejoinSignal);
       onRejoin?.({ runId, lastEventId, attempt: failures, cause });
@@ -139,7 +142,7 @@ function rejoiningBody(first, { inner, url, headers, signal, runId, opts, onRejo
       }
       if (res.ok && res.body) return res.body.getReader();
       const err = await httpError(res, `rejoin of run ${runId}`);
-      if (!RETRYABLE_STATUS.has(res.status)) throw err;
+      if (!RETRYABLE_STATUS.has(res.status)) throw new RejoinFailed(`the event stream of run ${runId} dropped and its rejoin was refused: ${err.message}`);
       cause = err;
       waitMs = retryDelay(res.headers.get("retry-after"), opts.maxDelayMs) ?? Math.min(DEFAULT_DELAY_MS, opts.maxDelayMs);
     }
@@ -184,7 +187,13 @@ function rejoiningBody(first, { inner, url, headers, signal, runId, opts, onRejo
           stopped = false;
         }
       } catch (err) {
-        if (!cancelled) controller.error(err);
+        if (cancelled) return;
+        if (!(err instanceof RejoinFailed)) return controller.error(err); // the caller's abort
+        // The run's end as an event: erroring the body instead would make
+        // HttpAgent's teardown (reader.cancel()) reject unhandled.
+        const event = { type: "RUN_ERROR", timestamp: Date.now(), code: REJOIN_FAILED, message: err.message };
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+        controller.close();
       }
     },
     cancel(reason) {

@@ -7,4 +7,4 @@ import { agentdAgentClass } from "./agent.js";
 
 export const AgentdAgent = agentdAgentClass(HttpAgent);
 export { agentdAgentClass, agentdHeaders } from "./agent.js";
-export { agentdFetch, STREAM_STOPPED_CODES } from "./fetch.js";
+export { agentdFetch, REJOIN_FAILED, STREAM_STOPPED_CODES } from "./fetch.js";

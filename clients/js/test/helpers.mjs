@@ -177,3 +177,42 @@ export const afterDeltas = (n, { method = "POST", path } = {}) => (conn) =>
   conn.method === method &&
   (path === undefined || conn.path.startsWith(path)) &&
   (conn.body.match(/"TEXT_MESSAGE_CONTENT"/g) ?? []).length >= n;
+
+/**
+ * A fetch for AgentdAgent's `fetch` option that ends the run's first
+ * response (the POST) cleanly once n text deltas went through, at a frame
+ * boundary, after appending the frames of `append` (raw SSE text): a proxy
+ * that closes the stream early, or agentd ending a stream with its own error.
+ */
+export function endingFetch(n, { append = "" } = {}) {
+  const log = [];
+  const fetchFn = async (url, init) => {
+    const res = await fetch(url, init);
+    log.push({ method: init.method, url, headers: new Headers(init.headers), status: res.status });
+    if (init.method !== "POST" || !res.ok) return res;
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    const encoder = new TextEncoder();
+    let buf = "";
+    let deltas = 0;
+    const body = new ReadableStream({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        buf += decoder.decode(value, { stream: true });
+        const frames = buf.split("\n\n");
+        buf = frames.pop();
+        for (const f of frames) {
+          controller.enqueue(encoder.encode(f + "\n\n"));
+          if (f.includes('"TEXT_MESSAGE_CONTENT"') && ++deltas >= n) {
+            if (append) controller.enqueue(encoder.encode(append));
+            reader.cancel().catch(() => {});
+            return controller.close();
+          }
+        }
+      },
+    });
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  return { fetch: fetchFn, log };
+}

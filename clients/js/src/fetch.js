@@ -53,13 +53,16 @@ async function startWithRetry(inner, url, init, opts, onRetry) {
   for (let attempt = 1; ; attempt++) {
     const res = await inner(url, init);
     if (!RETRYABLE_STATUS.has(res.status) || attempt >= opts.maxAttempts) return res;
-    const delayMs = retryDelay(res.headers.get("retry-after"), opts.maxDelayMs) ?? Math.min(DEFAULT_DELAY_MS, opts.maxDelayMs);
+    const delayMs = refusalDelay(res, opts.maxDelayMs);
     if (Date.now() - started + delayMs > opts.maxTotalMs) return res;
     await res.body?.cancel().catch(() => {});
-    onRetry?.({ status: res.status, attempt, delayMs });
+    notify(onRetry, { status: res.status, attempt, delayMs });
     await sleep(delayMs, init.signal);
   }
 }
+
+/** How long to wait after a 429/503: its Retry-After, else 1 s, capped. */
+const refusalDelay = (res, capMs) => retryDelay(res.headers.get("retry-after"), capMs) ?? Math.min(DEFAULT_DELAY_MS, capMs);
 
 /** Retry-After (seconds or an HTTP date) in milliseconds, capped; undefined if absent or bad. */
 export function retryDelay(header, capMs) {
@@ -125,10 +128,12 @@ function rejoiningBody(first, { inner, url, headers, signal, runId, opts, onRejo
       if (cancelled) throw new Error("agentd: the stream's reader let go");
       failures++;
       if (failures > opts.maxAttempts) {
-        throw new RejoinFailed(`the event stream of run ${runId} dropped and ${opts.maxAttempts} rejoins failed: ${describe(cause)}`);
+        throw new RejoinFailed(
+          `the event stream of run ${runId} dropped and ${opts.maxAttempts} rejoins failed: ${describe(cause)}`,
+        );
       }
       await sleep(waitMs, rejoinSignal);
-      onRejoin?.({ runId, lastEventId, attempt: failures, cause });
+      notify(onRejoin, { runId, lastEventId, attempt: failures, cause });
       const h = new Headers(headers);
       if (lastEventId !== undefined) h.set("Last-Event-ID", lastEventId);
       let res;
@@ -142,9 +147,11 @@ function rejoiningBody(first, { inner, url, headers, signal, runId, opts, onRejo
       }
       if (res.ok && res.body) return res.body.getReader();
       const err = await httpError(res, `rejoin of run ${runId}`);
-      if (!RETRYABLE_STATUS.has(res.status)) throw new RejoinFailed(`the event stream of run ${runId} dropped and its rejoin was refused: ${err.message}`);
+      if (!RETRYABLE_STATUS.has(res.status)) {
+        throw new RejoinFailed(`the event stream of run ${runId} dropped and its rejoin was refused: ${err.message}`);
+      }
       cause = err;
-      waitMs = retryDelay(res.headers.get("retry-after"), opts.maxDelayMs) ?? Math.min(DEFAULT_DELAY_MS, opts.maxDelayMs);
+      waitMs = refusalDelay(res, opts.maxDelayMs);
     }
   }
 
@@ -263,6 +270,15 @@ async function httpError(res, what) {
   err.status = res.status;
   err.payload = payload;
   return err;
+}
+
+// A hook is for logs and metrics: its failure must not end the run.
+function notify(hook, info) {
+  try {
+    hook?.(info);
+  } catch (err) {
+    console.error("@agentd/client: a hook threw", err);
+  }
 }
 
 const describe = (err) => (err instanceof Error ? err.message + (err.cause ? ` (${describe(err.cause)})` : "") : String(err));

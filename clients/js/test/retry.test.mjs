@@ -64,16 +64,21 @@ for (const client of CLIENTS) {
     }),
   );
 
-  test(`retries stop at maxAttempts and the run fails with the 503 [${client.name}]`, { timeout: 30_000 }, () =>
-    withLog(full, async () => {
-      const held = await holdRun(full.baseUrl);
-      const agent = new client.AgentdAgent({ url: full.proxy.url + "/", threadId: newId(), retry: { maxAttempts: 2 } });
-      const mark = full.proxy.requests.length;
-      await assert.rejects(chat(agent, "still full?"), (err) => err.status === 503);
-      assert.deepEqual(statuses(full.proxy.requests.slice(mark)), [503, 503]);
-      await held.done;
-    }),
-  );
+  for (const [bound, retry, want] of [
+    ["maxAttempts", { maxAttempts: 2 }, [503, 503]],
+    ["maxTotalMs", { maxTotalMs: 500 }, [503]], // Retry-After: 1 would end past it
+  ]) {
+    test(`retries stop at ${bound} and the run fails with the 503 [${client.name}]`, { timeout: 30_000 }, () =>
+      withLog(full, async () => {
+        const held = await holdRun(full.baseUrl);
+        const agent = new client.AgentdAgent({ url: full.proxy.url + "/", threadId: newId(), retry });
+        const mark = full.proxy.requests.length;
+        await assert.rejects(chat(agent, "still full?"), (err) => err.status === 503);
+        assert.deepEqual(statuses(full.proxy.requests.slice(mark)), want);
+        await held.done;
+      }),
+    );
+  }
 
   test(`a 409 (the thread has a run) is not retried [${client.name}]`, { timeout: 30_000 }, () =>
     withLog(open, async () => {

@@ -145,10 +145,11 @@ func TestTimes_Millisecond(t *testing.T) {
 	}
 }
 
-// TestOpen_MigratesPreOwnership opens a schema made before threads had
-// users (at migration 1, with a thread and its run): migrating it gives
-// them to agentd.LocalUser.
-func TestOpen_MigratesPreOwnership(t *testing.T) {
+// atMigration makes a schema at the given migration version, writes rows
+// there with stmts, and returns the store that opening it (and so
+// migrating it up) gives.
+func atMigration(t *testing.T, version int64, stmts ...string) *postgres.Store {
+	t.Helper()
 	url := testenv.Postgres(t)
 	cc, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -160,53 +161,40 @@ func TestOpen_MigratesPreOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(t.Context(), 1); err != nil {
-		t.Fatalf("migrate to 1: %v", err)
+	if _, err := p.UpTo(t.Context(), version); err != nil {
+		t.Fatalf("migrate to %d: %v", version, err)
 	}
-	for _, q := range []string{
-		`INSERT INTO threads (id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'a', 1, now(), now(), 1)`,
-		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES ('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}')`,
-		`INSERT INTO runs (id, thread_id, agent, status, fence, lease_until, started_at, finished_at)
-		 VALUES ('old-run', 'old', 'a', 'succeeded', 1, now(), now(), now())`,
-	} {
+	for _, q := range stmts {
 		if _, err := db.ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	storetest.PreOwnership(t, open(t, url), "old", "old-run")
+	return open(t, url)
+}
+
+// TestOpen_MigratesPreOwnership opens a schema made before threads had
+// users (at migration 1, with a thread and its run): migrating it gives
+// them to agentd.LocalUser.
+func TestOpen_MigratesPreOwnership(t *testing.T) {
+	s := atMigration(t, 1,
+		`INSERT INTO threads (id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'a', 1, now(), now(), 1)`,
+		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES ('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}')`,
+		`INSERT INTO runs (id, thread_id, agent, status, fence, lease_until, started_at, finished_at)
+		 VALUES ('old-run', 'old', 'a', 'succeeded', 1, now(), now(), now())`)
+	storetest.PreOwnership(t, s, "old", "old-run")
 }
 
 // TestOpen_MigratesPreSuperseded opens a schema made before superseded
 // history (at migration 2, with a thread of two messages): they become
 // its current branch, and the first edit keeps the old message.
 func TestOpen_MigratesPreSuperseded(t *testing.T) {
-	url := testenv.Postgres(t)
-	cc, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := stdlib.OpenDB(*cc)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(t.Context(), 2); err != nil {
-		t.Fatalf("migrate to 2: %v", err)
-	}
-	want := []agui.Message{
-		{ID: "m1", Role: agui.RoleUser, Content: agui.TextContent("hi")},
-		{ID: "m2", Role: agui.RoleUser, Content: agui.TextContent("again")},
-	}
-	for _, q := range []string{
+	s := atMigration(t, 2,
 		`INSERT INTO threads (id, user_id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'u', 'a', 1, now(), now(), 2)`,
 		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES
 			('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}'),
-			('old', 1, 'm2', 'user', '{"id":"m2","role":"user","content":"again"}')`,
-	} {
-		if _, err := db.ExecContext(t.Context(), q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	storetest.PreSuperseded(t, open(t, url), "u", "old", want)
+			('old', 1, 'm2', 'user', '{"id":"m2","role":"user","content":"again"}')`)
+	storetest.PreSuperseded(t, s, "u", "old", []agui.Message{
+		{ID: "m1", Role: agui.RoleUser, Content: agui.TextContent("hi")},
+		{ID: "m2", Role: agui.RoleUser, Content: agui.TextContent("again")},
+	})
 }

@@ -121,10 +121,11 @@ func TestCommit_ManyWritersAtOnce(t *testing.T) {
 	wg.Wait()
 }
 
-// TestOpen_MigratesPreOwnership opens a file made before threads had
-// users (at migration 1, with a thread and its run): migrating it gives
-// them to agentd.LocalUser.
-func TestOpen_MigratesPreOwnership(t *testing.T) {
+// atMigration makes a database file at the given migration version,
+// writes rows there with stmts, and returns the store that opening it
+// (and so migrating it up) gives.
+func atMigration(t *testing.T, version int64, stmts ...string) *sqlite.Store {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -135,15 +136,10 @@ func TestOpen_MigratesPreOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(t.Context(), 1); err != nil {
-		t.Fatalf("migrate to 1: %v", err)
+	if _, err := p.UpTo(t.Context(), version); err != nil {
+		t.Fatalf("migrate to %d: %v", version, err)
 	}
-	for _, q := range []string{
-		`INSERT INTO threads (id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'a', 1, 1, 1, 1)`,
-		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES ('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}')`,
-		`INSERT INTO runs (id, thread_id, agent, status, fence, lease_until, started_at, finished_at)
-		 VALUES ('old-run', 'old', 'a', 'succeeded', 1, 0, 1, 1)`,
-	} {
+	for _, q := range stmts {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -153,7 +149,19 @@ func TestOpen_MigratesPreOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestOpen_MigratesPreOwnership opens a file made before threads had
+// users (at migration 1, with a thread and its run): migrating it gives
+// them to agentd.LocalUser.
+func TestOpen_MigratesPreOwnership(t *testing.T) {
+	s := atMigration(t, 1,
+		`INSERT INTO threads (id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'a', 1, 1, 1, 1)`,
+		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES ('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}')`,
+		`INSERT INTO runs (id, thread_id, agent, status, fence, lease_until, started_at, finished_at)
+		 VALUES ('old-run', 'old', 'a', 'succeeded', 1, 0, 1, 1)`)
 	storetest.PreOwnership(t, s, "old", "old-run")
 }
 
@@ -161,38 +169,13 @@ func TestOpen_MigratesPreOwnership(t *testing.T) {
 // history (at migration 2, with a thread of two messages): they become
 // its current branch, and the first edit keeps the old message.
 func TestOpen_MigratesPreSuperseded(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(t.Context(), 2); err != nil {
-		t.Fatalf("migrate to 2: %v", err)
-	}
-	want := []agui.Message{
-		{ID: "m1", Role: agui.RoleUser, Content: agui.TextContent("hi")},
-		{ID: "m2", Role: agui.RoleUser, Content: agui.TextContent("again")},
-	}
-	for _, q := range []string{
+	s := atMigration(t, 2,
 		`INSERT INTO threads (id, user_id, agent, version, created_at, updated_at, message_count) VALUES ('old', 'u', 'a', 1, 1, 1, 2)`,
 		`INSERT INTO messages (thread_id, seq, id, role, body) VALUES
 			('old', 0, 'm1', 'user', '{"id":"m1","role":"user","content":"hi"}'),
-			('old', 1, 'm2', 'user', '{"id":"m2","role":"user","content":"again"}')`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-	s, err := sqlite.Open(t.Context(), path, sqlite.Options{})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
-	storetest.PreSuperseded(t, s, "u", "old", want)
+			('old', 1, 'm2', 'user', '{"id":"m2","role":"user","content":"again"}')`)
+	storetest.PreSuperseded(t, s, "u", "old", []agui.Message{
+		{ID: "m1", Role: agui.RoleUser, Content: agui.TextContent("hi")},
+		{ID: "m2", Role: agui.RoleUser, Content: agui.TextContent("again")},
+	})
 }

@@ -37,6 +37,7 @@ var layers = map[string]layer{
 	"llm/openai":    {may: []string{"agentd", "agui", "llm"}},
 	"llm/anthropic": {may: []string{"agentd", "agui", "llm"}},
 	"llm/sim":       {may: []string{"agentd", "agui", "llm"}},
+	"llm/demo":      {may: []string{"agentd", "agui", "llm"}}, // knows agent/demo's tools by name, not by import
 	"llm/llmtest":   {may: []string{"agentd", "agui", "llm"}},
 	"agent":         {may: []string{"agentd", "agui", "llm"}},
 	"agent/demo":    {may: []string{"agentd", "agui", "llm", "agent"}},

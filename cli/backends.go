@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentd/agentd/llm"
 	"github.com/agentd/agentd/llm/anthropic"
+	"github.com/agentd/agentd/llm/demo"
 	"github.com/agentd/agentd/llm/openai"
 	"github.com/agentd/agentd/llm/sim"
 	"github.com/agentd/agentd/store"
@@ -48,14 +49,18 @@ func newModel(c *serveConfig, log *slog.Logger) (llm.Provider, error) {
 		case c.AnthropicKey != "":
 			spec = "anthropic:" + defaultAnthropicModel
 		default:
-			spec = "sim"
-			log.Info("no OPENAI_API_KEY or ANTHROPIC_API_KEY: using the offline simulated model 'sim'")
+			spec = "demo"
+			log.Info("no OPENAI_API_KEY or ANTHROPIC_API_KEY: using the offline demo model 'demo' (--model sim for the plain simulated one)")
 		}
 	}
 	kind, name, _ := strings.Cut(spec, ":")
+	simulated := sim.New(sim.Config{FirstToken: c.SimFirstToken, TokensPerSecond: c.SimTPS, ReplyTokens: c.SimTokens})
 	switch kind {
+	case "demo":
+		// Agents other than the demo one get sim's answers.
+		return demo.New(demo.Config{Fallback: simulated}), nil
 	case "sim":
-		return sim.New(sim.Config{FirstToken: c.SimFirstToken, TokensPerSecond: c.SimTPS, ReplyTokens: c.SimTokens}), nil
+		return simulated, nil
 	case "openai":
 		if c.OpenAIKey == "" && c.OpenAIBaseURL == "" {
 			return nil, fmt.Errorf("--model %s needs OPENAI_API_KEY (or --openai-base-url for a local server)", spec)
@@ -67,7 +72,7 @@ func newModel(c *serveConfig, log *slog.Logger) (llm.Provider, error) {
 		}
 		return anthropic.New(anthropic.Config{APIKey: c.AnthropicKey, Model: name})
 	}
-	return nil, fmt.Errorf("--model %q: want sim, openai:MODEL or anthropic:MODEL", spec)
+	return nil, fmt.Errorf("--model %q: want demo, sim, openai:MODEL or anthropic:MODEL", spec)
 }
 
 // redact hides a URL's secrets for logs and errors: the userinfo password

@@ -395,7 +395,7 @@ func TestDemo_SignInForm(t *testing.T) {
 	if !strings.Contains(calls[0].result, `"beginRendering"`) {
 		t.Errorf("generate_form result %s", calls[0].result)
 	}
-	if answer != `I showed the "Sign in" form with Email, Password and Remember me and a "Sign in" button. Fill it in above; the values are sent back when you press the button.` {
+	if answer != `I showed a form titled "Sign in" with Email, Password and Remember me, and a "Sign in" button. Fill it in above; the values are sent back when you press the button.` {
 		t.Errorf("answer %q", answer)
 	}
 	if stored := c.storedCalls("generate_form"); len(stored) != 1 {

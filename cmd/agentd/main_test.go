@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,7 +54,18 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// startAgentd starts the binary with args; with no --model it is sim,
+// whose replies the tests read ("This is turn 3").
 func startAgentd(t *testing.T, addr string, args ...string) *proc {
+	t.Helper()
+	if !slices.Contains(args, "--model") {
+		args = append([]string{"--model", "sim"}, args...)
+	}
+	return startProcess(t, addr, args...)
+}
+
+// startProcess starts the binary with exactly args.
+func startProcess(t *testing.T, addr string, args ...string) *proc {
 	t.Helper()
 	p := &proc{url: "http://" + addr, stderr: &bytes.Buffer{}}
 	p.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr, "--log-format", "json"}, args...)...)
@@ -193,4 +205,29 @@ func replyText(sse string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestWithNoKeyTheDemoModelAnswers: with no key and no --model, the demo
+// agent's turns go to the demo model, which queries the data and draws.
+func TestWithNoKeyTheDemoModelAnswers(t *testing.T) {
+	p := startProcess(t, freeAddr(t), "--store", "sqlite://"+filepath.Join(t.TempDir(), "a.db"))
+	body, _ := json.Marshal(map[string]any{"threadId": "th", "runId": "r1", "state": map[string]any{},
+		"messages": []msg{{ID: "u1", Role: "user", Content: "Show me revenue by region as a bar chart"}},
+		"tools": []map[string]any{{"name": "barChart", "description": "a bar chart",
+			"parameters": map[string]any{"type": "object", "properties": map[string]any{"title": map[string]any{"type": "string"}}}}}})
+	out := turn(t, p, body)
+	for _, want := range []string{`"toolCallName":"query_data"`, `"toolCallName":"plan_visualization"`, `"toolCallName":"barChart"`, "RUN_FINISHED"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the stream lacks %s:\n%s", want, out)
+		}
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	if !strings.Contains(p.stderr.String(), "using the offline demo model 'demo'") {
+		t.Errorf("the start log does not name the demo model:\n%s", p.stderr.String())
+	}
 }

@@ -165,10 +165,8 @@ func lowerFirst(s string) string {
 func planTurn(c *conversation, s string) action {
 	pc := c.last(planVisualization)
 	if pc == nil {
-		args := planArgs{}
-		_, args.Goal = c.queryFor(s, "")
-		args.DataShape.Metric, args.DataShape.GroupBy = metricOf(s), dimensionOf(s)
-		return callTool(planVisualization, args)
+		q, goal := c.queryFor(s, "")
+		return callTool(planVisualization, planArgs{Goal: goal, DataShape: dataShape{Metric: q.Metric, GroupBy: q.GroupBy}})
 	}
 	if pc.failed() {
 		return reply("plan_visualization could not plan that: " + pc.err)

@@ -64,13 +64,15 @@ func queried(qc *call) (queryResult, string) {
 // follows up the latest earlier query or plan; goal then joins the words
 // of that request to these. groupBy is the grouping when none is named.
 func (c *conversation) queryFor(s, groupBy string) (q query, goal string) {
-	q = query{Metric: metricOf(s), GroupBy: dimensionOf(s), Filters: c.filters(s)}
+	filters, compared := c.filters(s)
+	q = query{Metric: metricOf(s), GroupBy: dimensionOf(s), Filters: filters}
 	q.Sort, q.Limit = orderOf(s)
-	goal = sentence(toolUse.ReplaceAllString(c.text, ""))
-	if q.Metric == "" && q.GroupBy == "" && len(q.Filters) == 0 {
+	goal = goalOf(c.text)
+	if q.Metric == "" && q.GroupBy == "" && len(q.Filters) == 0 && compared == "" {
 		if prev := c.lastEarlier(queryData, planVisualization); prev != nil {
 			var p struct {
 				query
+				Goal      string `json:"goal"`
 				DataShape struct {
 					Metric  string `json:"metric"`
 					GroupBy string `json:"group_by"`
@@ -81,7 +83,11 @@ func (c *conversation) queryFor(s, groupBy string) (q query, goal string) {
 				if prev.name == planVisualization {
 					q.Metric, q.GroupBy = p.DataShape.Metric, p.DataShape.GroupBy
 				}
-				goal = sentence(toolUse.ReplaceAllString(prev.user, "")) + " (" + goal + ")"
+				if goal == "" {
+					goal = c.earlierGoal(prev)
+				} else {
+					goal = c.earlierGoal(prev) + " (" + goal + ")"
+				}
 			}
 		}
 	}
@@ -89,17 +95,47 @@ func (c *conversation) queryFor(s, groupBy string) (q query, goal string) {
 		q.Metric = "revenue"
 	}
 	if q.GroupBy == "" {
-		q.GroupBy = groupBy
+		q.GroupBy = orDefault(compared, groupBy)
+	}
+	if goal == "" {
+		goal = titleOf(queryResult{Metric: q.Metric, GroupBy: q.GroupBy, Filters: q.Filters})
 	}
 	return q, goal
+}
+
+// goalOf is the user's words as a plan's goal: without the tool names, so
+// "plan_visualization" alone has none.
+func goalOf(text string) string {
+	text = toolUse.ReplaceAllString(text, "")
+	if toolName.MatchString(strings.TrimSpace(text)) {
+		return ""
+	}
+	return sentence(text)
+}
+
+// earlierGoal is what the request that prev answered was after: the goal
+// of the plan made for it, else its words; never the follow-ups' words.
+func (c *conversation) earlierGoal(prev *call) string {
+	goal := goalOf(prev.user)
+	for _, k := range c.earlier {
+		var p planArgs
+		if k.name == planVisualization && k.user == prev.user && k.bind(&p) && p.Goal != "" {
+			goal = p.Goal
+		}
+	}
+	if i := strings.Index(goal, " ("); i > 0 && strings.HasSuffix(goal, ")") {
+		goal = goal[:i]
+	}
+	return orDefault(goal, titleOf(queryResult{}))
 }
 
 // filters reads the filters the words name. A dimension's values come from
 // the query_data schema ("One of North, South, East, West.", "e.g. CRM
 // Cloud") and from earlier answers grouped by it; a dimension with two
-// values named ("north and south") is compared, not filtered. Months need
-// the dataset's year, which the tool's description gives.
-func (c *conversation) filters(s string) map[string]string {
+// values named ("north and south") is compared, not filtered: it is
+// returned as compared. Months need the dataset's year, which the tool's
+// description gives.
+func (c *conversation) filters(s string) (f map[string]string, compared string) {
 	out := map[string]string{}
 	for dim, values := range c.filterValues() {
 		var named []string
@@ -108,8 +144,11 @@ func (c *conversation) filters(s string) map[string]string {
 				named = append(named, v)
 			}
 		}
-		if len(named) == 1 {
+		switch {
+		case len(named) == 1:
 			out[dim] = named[0]
+		case len(named) > 1:
+			compared = dim
 		}
 	}
 	if from, to := monthsOf(s); from > 0 {
@@ -119,9 +158,9 @@ func (c *conversation) filters(s string) map[string]string {
 		}
 	}
 	if len(out) == 0 {
-		return nil
+		return nil, compared
 	}
-	return out
+	return out, compared
 }
 
 var (
@@ -176,7 +215,8 @@ func summary(res queryResult) string {
 	var b strings.Builder
 	b.WriteString(titleOf(res))
 	b.WriteString(": ")
-	shares := res.Total > 0
+	// Shares of a time series say little; of parts of a whole, much.
+	shares := res.Total > 0 && res.GroupBy != "month" && res.GroupBy != "quarter"
 	for _, r := range res.Rows {
 		shares = shares && r.Value >= 0
 	}

@@ -64,7 +64,7 @@ func formTurn(c *conversation, s string) action {
 			}
 			args.Fields = append(args.Fields, formField{Name: name[:min(len(name), 40)], Label: label, Type: fieldType(name)})
 		}
-		args.Title, args.SubmitLabel, args.Action = "Form", "Submit", "submit"
+		args.Title, args.SubmitLabel, args.Action = "Your details", "Submit", "submit"
 		if m := formName.FindStringSubmatch(text); m != nil && !formWords.MatchString(strings.ToLower(m[1])) {
 			args.Title = sentence(m[1])
 		}
@@ -128,8 +128,8 @@ func formShown(k *call) string {
 			}
 		}
 	}
-	return fmt.Sprintf("I showed the %q form with %s and a %q button. Fill it in above; the values are sent back when you press the button.",
-		orDefault(title, "form"), joinAnd(fields), orDefault(button, "submit"))
+	return fmt.Sprintf("I showed a form titled %q with %s, and a %q button. Fill it in above; the values are sent back when you press the button.",
+		orDefault(title, "Form"), joinAnd(fields), orDefault(button, "Submit"))
 }
 
 func joinAnd(items []string) string {

@@ -13,6 +13,9 @@ import (
 var toolUse = regexp.MustCompile(`(?i)[,;.]?\s*(?:and\s+|then\s+)?(?:please\s+)?(?:use|using|with|via|call|calling|through)\s+(?:the\s+)?` +
 	`(?:query_data|plan_visualization|manage_todos|get_todos|generate_form|barchart|piechart|widgetrenderer|shownotice)(?:\s+tool)?\b`)
 
+// toolName is a message that is only a tool's name.
+var toolName = regexp.MustCompile(`(?i)^(query_data|plan_visualization|manage_todos|get_todos|generate_form|barchart|piechart|widgetrenderer|shownotice)$`)
+
 // What the user wants, in the order they are tried: a form or a todo list
 // named anywhere wins over the data words the same message may hold.
 var (
@@ -91,19 +94,25 @@ func dimensionOf(s string) string {
 
 var numberWords = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
+const (
+	num     = `(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)`
+	highest = `(?:top|best|highest|largest|biggest)`
+	lowestW = `(?:bottom|worst|lowest|smallest|least)`
+)
+
 var (
-	topN    = regexp.MustCompile(`\b(top|best|highest|largest|biggest)\s+(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\b`)
-	bottomN = regexp.MustCompile(`\b(bottom|worst|lowest|smallest|least)\s+(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\b`)
-	lowest  = regexp.MustCompile(`\b(bottom|worst|lowest|smallest|least)\b`)
+	topN    = regexp.MustCompile(`\b` + highest + `\s+` + num + `\b|\b` + num + `\s+` + highest + `\b`)
+	bottomN = regexp.MustCompile(`\b` + lowestW + `\s+` + num + `\b|\b` + num + `\s+` + lowestW + `\b`)
+	lowest  = regexp.MustCompile(`\b` + lowestW + `\b`)
 )
 
 // orderOf reads "top 3" or "the 2 worst": the sort and the row limit.
 func orderOf(s string) (sort string, limit int) {
 	if m := topN.FindStringSubmatch(s); m != nil {
-		return "value_desc", count(m[2])
+		return "value_desc", count(m[1] + m[2])
 	}
 	if m := bottomN.FindStringSubmatch(s); m != nil {
-		return "value_asc", count(m[2])
+		return "value_asc", count(m[1] + m[2])
 	}
 	if lowest.MatchString(s) {
 		return "value_asc", 0

@@ -1,6 +1,6 @@
 // Package llm is the seam to model providers: a provider-neutral request,
 // the deltas a streaming provider yields, and the errors it reports. The
-// openai, anthropic and sim subpackages implement Provider.
+// openai, anthropic, sim and demo subpackages implement Provider.
 package llm
 
 import (

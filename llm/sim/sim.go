@@ -1,6 +1,6 @@
 // Package sim is an offline, deterministic model. It streams a reply at a
 // configurable pace and calls a tool when the conversation names one, so the
-// demo, the tests and the load tests work without keys or network.
+// tests and the load tests work without keys or network.
 //
 // Behaviour, which tests rely on:
 //   - The last message is a user message that contains the exact name of an

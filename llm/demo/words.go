@@ -20,7 +20,7 @@ var toolName = regexp.MustCompile(`(?i)^(query_data|plan_visualization|manage_to
 // named anywhere wins over the data words the same message may hold.
 var (
 	formWords   = regexp.MustCompile(`\b(sign[ -]?in|log[ -]?in|sign[ -]?up|register|registration|forms?|generate_form)\b`)
-	todoWords   = regexp.MustCompile(`\b(todos?|to-dos?|to do list|tasks?|checklist|manage_todos|get_todos|remind me)\b`)
+	todoWords   = regexp.MustCompile(`\b(todos?|to-dos?|to do list|my list|tasks?|checklist|manage_todos|get_todos|remind me)\b`)
 	markWords   = regexp.MustCompile(`\b(mark|check off|tick off)\b.*\b(done|complete|completed|finished|in progress)\b`)
 	changeWords = regexp.MustCompile(`^\W*(remove|delete|drop|complete|finish|start|begin)\b`)
 	noticeWords = regexp.MustCompile(`\b(notices?|notify|notification|shownotice|banner)\b`)

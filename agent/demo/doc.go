@@ -6,4 +6,9 @@
 // as a worked example of defining an agent and its tools. The visualization
 // tools it refers to (barChart, pieChart, widgetRenderer) are declared by the
 // frontend at run time; the server only plans which one to use.
+//
+// Without an API key the offline model llm/demo plays this agent's model:
+// it knows these tools' names, argument shapes and result JSON (without
+// importing this package), so a change to them is a change to it too; the
+// tests in httpapi (demo_test.go) run both together.
 package demo

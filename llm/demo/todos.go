@@ -41,6 +41,8 @@ var (
 	todoDone   = regexp.MustCompile(`(?i)\b(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)\b|\b(?:complete|finish|check off|tick off)\s+(.+)$|\b(?:done with|finished)\s+(.+)$`)
 	todoStart  = regexp.MustCompile(`(?i)\b(?:mark|set)\s+(.+?)\s+(?:as\s+)?in[ _]progress\b|\b(?:start|begin)(?: working on)?\s+(.+)$`)
 	todoRemove = regexp.MustCompile(`(?i)\b(?:remove|delete|drop)\s+(.+?)(?:\s+from\s+(?:my|the)\s+(?:todo\s+)?list)?$`)
+	oneTodoSep = regexp.MustCompile(`[;\n]`)
+	todosSep   = regexp.MustCompile(`[;\n,]|\s+and\s+`)
 	doneWord   = regexp.MustCompile(`\b(done|completed|finished)\b`)
 	// todoNoise is what a todo's words may carry that is no part of it.
 	todoNoise = regexp.MustCompile(`(?i)^(?:the\s+)?(?:todo|to-do|task|item)s?\s*(?:called|named|:)?\s*|\s+(?:from|to|on)\s+(?:my|the)\s+(?:todo\s+|to-do\s+)?list$|\s*\bplease\b\s*|["'“”]`)
@@ -114,9 +116,9 @@ func first(groups []string) string {
 // splitTodos cuts the words into items: one per line or ";", and, when the
 // user spoke of several todos, one per comma.
 func splitTodos(s string, several bool) []string {
-	sep := regexp.MustCompile(`[;\n]`)
+	sep := oneTodoSep
 	if several {
-		sep = regexp.MustCompile(`[;\n,]|\s+and\s+`)
+		sep = todosSep
 	}
 	var out []string
 	for _, part := range sep.Split(s, -1) {

@@ -59,7 +59,8 @@ var layers = map[string]layer{
 	"coord/coordtest":    {may: []string{"agentd", "agui", "coord"}},
 	"internal/flagenv":   {stdlib: true},
 	"internal/pgmigrate": {},
-	"internal/testenv":   {may: []string{"agentd", "agui", "store", "coord", "store/sqlite", "store/postgres", "coord/redis", "coord/postgres"}},
+	"internal/tcpproxy":  {stdlib: true},
+	"internal/testenv":   {may: []string{"agentd", "agui", "store", "coord", "store/sqlite", "store/postgres", "coord/redis", "coord/postgres", "internal/tcpproxy"}},
 
 	"loadgen": {may: []string{"agui", "internal/flagenv"}}, // a client: nothing of the server
 	"fakellm": {may: []string{"agui", "internal/flagenv"}},

@@ -45,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, agents []
 		err = fakellmCommand(ctx, args[1:], stdout, stderr)
 	case "loadtest":
 		err = loadtestCommand(ctx, args[1:], stdout, stderr)
+	case "chaosproxy": // a bench tool (bench/chaos.sh), not listed
+		err = chaosproxyCommand(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "agentd", Version)
 	case "help", "-h", "--help":

@@ -19,7 +19,8 @@ import (
 // terminal, and writes --out (JSON) and --html (report) when asked. With
 // --fail-on-silent it returns an error if any turn failed silently (a
 // timeout, or a stream that ended without RUN_FINISHED or RUN_ERROR), so CI
-// can gate on it. Flags fall back to LOADTEST_<FLAG> environment variables.
+// can gate on it; with --verify it returns an error if a thread lacks a
+// turn a client saw finish. Flags fall back to LOADTEST_<FLAG> environment variables.
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
@@ -41,6 +42,9 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "time series resolution")
 	fs.IntVar(&cfg.PID, "pid", 0, "server process id to sample RSS and CPU from /proc")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed for think-time jitter")
+	fs.IntVar(&cfg.Retry, "retry", 0, "send a run refused with 429/503 (or whose connection failed) again, to the next --url after Retry-After, up to this many times")
+	fs.IntVar(&cfg.Rejoin, "rejoin", 0, "rejoin a dropped stream on the next --url with Last-Event-ID, up to this many times per turn")
+	fs.BoolVar(&cfg.Verify, "verify", false, "after the run, read every thread back and fail if it lacks a turn a client saw finish")
 	out := fs.String("out", "", "write JSON results to this file")
 	htmlOut := fs.String("html", "", "write the HTML report to this file")
 	failOnSilent := fs.Bool("fail-on-silent", false, "fail if any turn neither finished nor got an explicit error")
@@ -82,6 +86,9 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *failOnSilent && res.Silent > 0 {
 		return fmt.Errorf("loadtest: %d silent failures (turns that neither finished nor got an explicit error)", res.Silent)
+	}
+	if v := res.Verify; v != nil && (v.Lost > 0 || v.Unreadable > 0) {
+		return fmt.Errorf("loadtest: %d finished turns lost, %d threads unreadable", v.Lost, v.Unreadable)
 	}
 	return nil
 }

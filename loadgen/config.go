@@ -42,6 +42,9 @@ type Config struct {
 	Seed        int64         // think-time jitter
 	Client      *http.Client  // nil means a client sized for Users connections
 	Progress    io.Writer     // receives a live status line each interval; nil means none
+	Retry       int           // further run requests after a 429/503 (or a connection never made), each to the next URL after Retry-After; 0 is off
+	Rejoin      int           // rejoins of a dropped stream (GET /runs/{runId}/events with Last-Event-ID), each on the next URL; 0 is off
+	Verify      bool          // after the run, read every thread back (GET /threads/{id}) and count finished turns it lacks
 }
 
 // DefaultPrompts ask for what the target application serves: short
@@ -98,6 +101,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("loadgen: interval must not be negative, got %s", c.Interval)
 	case c.PID < 0:
 		return fmt.Errorf("loadgen: pid must not be negative, got %d", c.PID)
+	case c.Retry < 0 || c.Rejoin < 0:
+		return fmt.Errorf("loadgen: retry and rejoin attempts must not be negative")
 	}
 	switch c.History {
 	case HistoryFull, HistoryNew:

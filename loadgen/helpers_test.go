@@ -1,11 +1,13 @@
 package loadgen
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/agentd/agentd/agui"
 )
@@ -84,4 +86,11 @@ func testInput() (*agui.RunAgentInput, *conversation) {
 	conv.add(agui.Message{ID: newID("msg"), Role: agui.RoleUser, Content: agui.TextContent("hi")})
 	return &agui.RunAgentInput{ThreadID: conv.threadID, RunID: newID("run"), Messages: conv.outgoing(HistoryFull),
 		State: emptyObject, ForwardedProps: emptyObject}, conv
+}
+
+// turn sends one turn to target, without retries or rejoins.
+func turn(ctx context.Context, client *http.Client, target string, header http.Header,
+	in *agui.RunAgentInput, conv *conversation, timeout time.Duration) TurnResult {
+	c := &turnClient{http: client, header: header, urls: []string{target}, timeout: timeout}
+	return c.turn(ctx, 0, in, conv, nil)
 }

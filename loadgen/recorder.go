@@ -38,7 +38,18 @@ type recorder struct {
 	retryAfter map[string]*RetryAfterCount
 	details    map[string][]string
 	silent     int64
+	recovery   Recovery
 	series     []Sample
+}
+
+// Recovery counts how turns got through: ok turns by what it took, and
+// the retries and rejoins sent in all.
+type Recovery struct {
+	OKFirstTry    int64 `json:"okFirstTry"`
+	OKAfterRetry  int64 `json:"okAfterRetry"`  // refused or not reached, then sent again (no rejoin)
+	OKAfterRejoin int64 `json:"okAfterRejoin"` // a stream dropped and was rejoined
+	Retries       int64 `json:"retries"`
+	Rejoins       int64 `json:"rejoins"`
 }
 
 // windowMetrics are the latencies kept per interval.
@@ -81,6 +92,18 @@ func (r *recorder) record(t TurnResult) {
 	}
 	if t.Silent {
 		r.silent++
+	}
+	r.recovery.Retries += int64(t.Retries)
+	r.recovery.Rejoins += int64(t.Rejoins)
+	if t.Outcome == OutcomeOK {
+		switch {
+		case t.Rejoins > 0:
+			r.recovery.OKAfterRejoin++
+		case t.Retries > 0:
+			r.recovery.OKAfterRetry++
+		default:
+			r.recovery.OKFirstTry++
+		}
 	}
 	if t.Detail != "" && len(r.details[t.Outcome]) < maxDetails {
 		r.details[t.Outcome] = append(r.details[t.Outcome], t.Detail)

@@ -22,6 +22,8 @@ type Results struct {
 	HTTPStatus map[string]int64           `json:"httpStatus"`
 	RetryAfter map[string]RetryAfterCount `json:"retryAfter"` // for 429 and 503
 	Silent     int64                      `json:"silentFailures"`
+	Recovery   Recovery                   `json:"recovery"`
+	Verify     *Verification              `json:"verify,omitempty"` // with Config.Verify
 	Throughput Throughput                 `json:"throughput"`
 	Latency    map[string]Percentiles     `json:"latency"`
 	Series     []Sample                   `json:"series"`
@@ -46,6 +48,8 @@ type ConfigEcho struct {
 	TurnTimeout string   `json:"turnTimeout"`
 	Duration    string   `json:"duration"`
 	MaxTurns    int      `json:"maxTurns"`
+	Retry       int      `json:"retry,omitempty"`
+	Rejoin      int      `json:"rejoin,omitempty"`
 	Tools       []string `json:"tools,omitempty"`
 	PID         int      `json:"pid,omitempty"`
 }
@@ -56,7 +60,7 @@ func (r *runner) results(ctx context.Context, start, end time.Time, proc *procSa
 		Config: ConfigEcho{
 			URLs: c.URLs, Users: c.Users, RampUp: c.RampUp.String(), Turns: c.Turns,
 			ThinkTime: c.ThinkTime.String(), History: string(c.History), TurnTimeout: c.TurnTimeout.String(),
-			Duration: c.Duration.String(), MaxTurns: c.MaxTurns, PID: c.PID,
+			Duration: c.Duration.String(), MaxTurns: c.MaxTurns, Retry: c.Retry, Rejoin: c.Rejoin, PID: c.PID,
 		},
 		Started: start, Elapsed: end.Sub(start).Seconds(), StoppedBy: "completed",
 		RetryAfter: map[string]RetryAfterCount{}, Latency: map[string]Percentiles{},
@@ -82,7 +86,7 @@ func (r *runner) results(ctx context.Context, start, end time.Time, proc *procSa
 	for _, n := range res.Outcomes {
 		res.Turns += n
 	}
-	res.Silent = rec.silent
+	res.Silent, res.Recovery = rec.silent, rec.recovery
 	for m, h := range rec.overall {
 		if h.h.TotalCount() > 0 {
 			res.Latency[m] = h.summary()
@@ -138,6 +142,17 @@ func (res *Results) Summary() string {
 		}
 	}
 	fmtf(&b, "  silent failures          %d\n", res.Silent)
+	if c := res.Config; c.Retry > 0 || c.Rejoin > 0 {
+		rc := res.Recovery
+		fmtf(&b, "  ok at first try %d, after retry %d, after rejoin %d (%d retries, %d rejoins sent)\n",
+			rc.OKFirstTry, rc.OKAfterRetry, rc.OKAfterRejoin, rc.Retries, rc.Rejoins)
+	}
+	if v := res.Verify; v != nil {
+		fmtf(&b, "  verified %d finished turns in %d threads: %d lost, %d threads unreadable\n", v.Turns, v.Threads, v.Lost, v.Unreadable)
+		for _, s := range v.Samples {
+			fmtf(&b, "    %s\n", s)
+		}
+	}
 	for _, m := range []string{MetricHeaders, MetricFirstEvent, MetricFirstToken, MetricTurn, MetricRejected} {
 		if p, ok := res.Latency[m]; ok {
 			fmtf(&b, "  %-12s p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (n=%d)\n", m,

@@ -12,6 +12,7 @@ import (
 // runner holds one run's shared state.
 type runner struct {
 	cfg      Config
+	client   *turnClient
 	rec      *recorder
 	budget   atomic.Int64 // turns left under MaxTurns
 	next     atomic.Uint64
@@ -21,6 +22,9 @@ type runner struct {
 	stopOnce sync.Once
 	// why the run stopped early, if it did
 	durationHit, budgetHit atomic.Bool
+
+	mu       sync.Mutex
+	finished map[string][][]string // per thread, each finished turn's Committed (with Verify)
 }
 
 // Run drives the load described by cfg and returns its results. It stops
@@ -33,7 +37,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	cfg = cfg.withDefaults()
 	start := time.Now()
-	r := &runner{cfg: cfg, rec: newRecorder(start), stop: make(chan struct{})}
+	r := &runner{cfg: cfg, rec: newRecorder(start), stop: make(chan struct{}), finished: map[string][][]string{},
+		client: &turnClient{http: cfg.Client, header: cfg.Header, urls: cfg.URLs, timeout: cfg.TurnTimeout,
+			retry: cfg.Retry, rejoin: cfg.Rejoin}}
 	r.budget.Store(int64(cfg.MaxTurns))
 	timer := time.AfterFunc(cfg.Duration, func() { r.durationHit.Store(true); r.halt() })
 	defer timer.Stop()
@@ -64,7 +70,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.Progress != nil {
 		fmt.Fprintln(cfg.Progress)
 	}
-	return r.results(ctx, start, end, proc), nil
+	res := r.results(ctx, start, end, proc)
+	if cfg.Verify {
+		res.Verify = r.verify(ctx)
+	}
+	return res, nil
 }
 
 // halt stops new turns.
@@ -122,7 +132,14 @@ func (r *runner) think(rng *rand.Rand) time.Duration {
 	return time.Duration(float64(r.cfg.ThinkTime) * (1 + j*(2*rng.Float64()-1)))
 }
 
-// target picks the next URL, round robin over all turns.
-func (r *runner) target() string {
-	return r.cfg.URLs[(r.next.Add(1)-1)%uint64(len(r.cfg.URLs))]
+// target picks the index of the next URL, round robin over all turns.
+func (r *runner) target() int {
+	return int((r.next.Add(1) - 1) % uint64(len(r.cfg.URLs)))
+}
+
+// committed notes a turn a client saw finish, for Verify.
+func (r *runner) committed(threadID string, ids []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.finished[threadID] = append(r.finished[threadID], ids)
 }

@@ -15,10 +15,13 @@ const maxFrame = 10 << 20
 // frame ends at an empty line (so CRLF framing runs frames together and
 // fails, as it does in the browser), only data: lines count, one optional
 // space after the colon is stripped, and several data: lines join with \n.
-// Comments, id:, event: and retry: lines are ignored.
+// Comments, event: and retry: lines are ignored; an id: line is kept as
+// the frame's ID (the official client ignores it; a client that rejoins
+// sends the last one as Last-Event-ID).
 type frameReader struct {
 	r    *bufio.Reader
 	data []byte
+	ID   string // the id: of the frame next returned last, "" if it had none
 }
 
 func newFrameReader(r io.Reader) *frameReader {
@@ -28,7 +31,7 @@ func newFrameReader(r io.Reader) *frameReader {
 // next returns the next frame's data, io.EOF at a clean end of stream, or
 // the read error. A last frame without a blank line after it still counts.
 func (f *frameReader) next() ([]byte, error) {
-	f.data = f.data[:0]
+	f.data, f.ID = f.data[:0], ""
 	has := false
 	for {
 		line, err := f.readLine()
@@ -42,6 +45,10 @@ func (f *frameReader) next() ([]byte, error) {
 			if has {
 				return f.data, nil
 			}
+			continue
+		}
+		if id, ok := bytes.CutPrefix(line, []byte("id:")); ok {
+			f.ID = string(bytes.TrimPrefix(id, []byte(" ")))
 			continue
 		}
 		v, ok := bytes.CutPrefix(line, []byte("data:"))

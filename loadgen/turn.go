@@ -16,23 +16,45 @@ import (
 // TurnResult is what one turn did.
 type TurnResult struct {
 	Outcome    string
-	Status     int  // HTTP status, 0 when no response came
-	RetryAfter bool // the response carried Retry-After
+	Status     int  // HTTP status of the last response, 0 when none came
+	RetryAfter bool // the refusal carried Retry-After
 	Silent     bool // neither finished nor failed visibly: a timeout or a stream without a terminal event
 	Detail     string
 	Start      time.Time
-	Headers    time.Duration // to response headers; 0 if none came
+	Headers    time.Duration // to the first response's headers; 0 if none came
 	FirstEvent time.Duration // to the first event; 0 if none came
 	FirstToken time.Duration // to the first text delta; 0 if none came
 	Total      time.Duration
 	Events     int
+	Retries    int      // run requests sent again after a refusal or a connection never made
+	Rejoins    int      // GET /runs/{id}/events after a dropped stream
+	Committed  []string // on RUN_FINISHED: the ids of the messages the turn sent and received, which the thread must now hold
 }
 
-// turn sends one run request and reads its stream to the end. ctx is the
-// run's context: when it ends the turn is "cancelled"; the turn's own
-// timeout makes it a "timeout".
-func turn(ctx context.Context, client *http.Client, target string, header http.Header,
-	in *agui.RunAgentInput, conv *conversation, timeout time.Duration) TurnResult {
+// turnClient sends turns: where to, and how hard to try.
+type turnClient struct {
+	http    *http.Client
+	header  http.Header
+	urls    []string
+	timeout time.Duration // the whole turn, retries and rejoins included
+	retry   int           // further run requests after a 429/503 or a connection never made, each to the next URL
+	rejoin  int           // rejoins of a dropped stream, each on the next URL
+}
+
+// turn sends one run request to urls[first] and reads its stream to the
+// end. A refusal with 429 or 503 is sent again to the next URL after its
+// Retry-After, up to retry times; a dropped stream (cut connection, an end
+// without RUN_FINISHED or RUN_ERROR, or agentd's own stream-only RUN_ERROR)
+// is rejoined on the next URL with GET /runs/{runId}/events and
+// Last-Event-ID, up to rejoin times, and the turn goes on from the next
+// event: a gap or a repeated id is a protocol error. ctx is the run's
+// context: when it ends the turn is "cancelled"; the turn's own timeout
+// makes it a "timeout".
+//
+// own are the ids of the messages the turn adds to the thread (the rest
+// of in.Messages is history): on RUN_FINISHED they and the streamed
+// messages are the turn's Committed.
+func (c *turnClient) turn(ctx context.Context, first int, in *agui.RunAgentInput, conv *conversation, own []string) TurnResult {
 	res := TurnResult{Start: time.Now()}
 	finish := func(outcome, detail string) TurnResult {
 		res.Outcome, res.Detail, res.Total = outcome, detail, time.Since(res.Start)
@@ -43,71 +65,121 @@ func turn(ctx context.Context, client *http.Client, target string, header http.H
 	if err != nil {
 		return finish(OutcomeProtocolError, "encoding the request: "+err.Error())
 	}
-	tctx, cancel := context.WithTimeout(ctx, timeout)
+	tctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(tctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return finish(OutcomeHTTPOther, err.Error())
+	s := &turnStream{res: &res, conv: conv, own: own}
+	rejoining, accepted := false, false
+	defer func() {
+		if accepted {
+			conv.accepted() // the server took this turn's messages; what the stream adds, it knows too
+		}
+	}()
+	for n := first; ; n++ {
+		target := c.urls[n%len(c.urls)]
+		req, err := c.request(tctx, target, in.RunID, rejoining, body, s.lastID)
+		if err != nil {
+			return finish(OutcomeHTTPOther, err.Error())
+		}
+		resp, err := c.http.Do(req)
+		if err != nil {
+			switch {
+			case tctx.Err() != nil:
+				return finish(transportOutcome(ctx, tctx), err.Error())
+			case !rejoining && neverSent(err) && res.Retries < c.retry:
+				res.Retries++
+				if !pause(tctx, backoff(res.Retries)) {
+					return finish(transportOutcome(ctx, tctx), err.Error())
+				}
+				continue
+			case res.Rejoins < c.rejoin && s.resumable():
+				// The request may have reached the server: rejoin rather than run it twice.
+				rejoining = true
+				res.Rejoins++
+				if !pause(tctx, backoff(res.Rejoins)) {
+					return finish(transportOutcome(ctx, tctx), err.Error())
+				}
+				continue
+			}
+			return finish(transportOutcome(ctx, tctx), err.Error())
+		}
+		if res.Headers == 0 {
+			res.Headers = time.Since(res.Start)
+		}
+		res.Status = resp.StatusCode
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			ra := resp.Header.Get("Retry-After")
+			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+			resp.Body.Close()
+			detail := fmt.Sprintf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
+			busy := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
+			switch {
+			case rejoining && resp.StatusCode == http.StatusNotFound && res.Events == 0 && res.Retries < c.retry:
+				// The cut request never started the run: send it again.
+				rejoining = false
+				res.Retries++
+				continue
+			case busy && rejoining && res.Rejoins < c.rejoin:
+				res.Rejoins++
+			case busy && !rejoining && res.Retries < c.retry:
+				res.Retries++
+			default:
+				res.RetryAfter = ra != ""
+				if rejoining {
+					detail = "rejoining: " + detail
+				}
+				return finish(statusOutcome(resp.StatusCode), detail)
+			}
+			if !pause(tctx, retryAfter(ra)) {
+				return finish(transportOutcome(ctx, tctx), detail)
+			}
+			continue
+		}
+		accepted = accepted || !rejoining
+		outcome, detail, dropped := s.read(resp.Body, rejoining, res.Rejoins < c.rejoin)
+		resp.Body.Close()
+		if !dropped {
+			return finish(outcome, detail)
+		}
+		switch {
+		case tctx.Err() != nil:
+			return finish(transportOutcome(ctx, tctx), detail)
+		case res.Rejoins < c.rejoin && s.resumable():
+			rejoining = true
+			res.Rejoins++
+			continue
+		}
+		if outcome == OutcomeProtocolError {
+			res.Silent = true
+		}
+		return finish(outcome, detail)
 	}
-	for k, v := range header {
+}
+
+// request is the turn's POST, or a rejoin's GET of the run's events after
+// the last event seen.
+func (c *turnClient) request(ctx context.Context, target, runID string, rejoin bool, body []byte, lastID int64) (*http.Request, error) {
+	var req *http.Request
+	var err error
+	if rejoin {
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, resolve(target, "/runs/"+runID+"/events"), nil)
+	} else {
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	}
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range c.header {
 		req.Header[k] = v
 	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", agui.ContentType)
-
-	resp, err := client.Do(req)
-	if err != nil {
-		return finish(transportOutcome(ctx, tctx), err.Error())
+	if rejoin {
+		if lastID > 0 {
+			req.Header.Set("Last-Event-ID", fmt.Sprint(lastID))
+		}
+	} else {
+		req.Header.Set("Content-Type", "application/json")
 	}
-	defer resp.Body.Close()
-	res.Headers = time.Since(res.Start)
-	res.Status = resp.StatusCode
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		res.RetryAfter = resp.Header.Get("Retry-After") != ""
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return finish(statusOutcome(resp.StatusCode), fmt.Sprintf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(msg)))
-	}
-	// The server took this turn's messages; what the stream adds, it knows too.
-	defer conv.accepted()
-
-	var v agui.Verifier
-	var code string
-	frames := newFrameReader(resp.Body)
-	for {
-		data, err := frames.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return finish(transportOutcome(ctx, tctx), fmt.Sprintf("after %d events: %v", res.Events, err))
-		}
-		var ev agui.Event
-		if err := json.Unmarshal(data, &ev); err != nil {
-			return finish(OutcomeProtocolError, fmt.Sprintf("event %d is not a JSON event: %v", res.Events+1, err))
-		}
-		res.Events++
-		if res.Events == 1 {
-			res.FirstEvent = time.Since(res.Start)
-		}
-		if err := v.Check(&ev); err != nil {
-			return finish(OutcomeProtocolError, err.Error())
-		}
-		if res.FirstToken == 0 && ev.Delta != "" && (ev.Type == agui.TextMessageContent || ev.Type == agui.TextMessageChunk) {
-			res.FirstToken = time.Since(res.Start)
-		}
-		if ev.Type == agui.RunError {
-			code = ev.Code
-		}
-		conv.apply(&ev)
-	}
-	switch {
-	case !v.Done():
-		res.Silent = true
-		return finish(OutcomeProtocolError, fmt.Sprintf("stream ended after %d events without RUN_FINISHED or RUN_ERROR", res.Events))
-	case v.Errored():
-		return finish(RunErrorOutcome(code), "")
-	}
-	return finish(OutcomeOK, "")
+	return req, nil
 }
 
 // transportOutcome tells a turn timeout from the run being stopped and from
@@ -120,4 +192,92 @@ func transportOutcome(run, turn context.Context) string {
 		return OutcomeTimeout
 	}
 	return OutcomeStreamError
+}
+
+// turnStream is one turn's events over all its streams: the first and
+// every rejoin continue the same run.
+type turnStream struct {
+	res    *TurnResult
+	conv   *conversation
+	own    []string // ids of the messages this turn added
+	v      agui.Verifier
+	lastID int64 // sequence number of the last event, 0 before one
+	noIDs  bool  // an event came without a numeric id: the stream cannot be rejoined
+	code   string
+	msgIDs []string // messages the stream added or changed
+}
+
+// resumable reports whether a rejoin can continue exactly where the
+// stream stopped.
+func (s *turnStream) resumable() bool { return !s.noIDs || s.res.Events == 0 }
+
+// read consumes one stream. It returns the turn's outcome once the run
+// ended or the stream broke the protocol; dropped says the stream stopped
+// first (outcome and detail then say how, should it not be rejoined).
+// canRejoin lets a stream-only RUN_ERROR count as dropped.
+func (s *turnStream) read(body io.Reader, rejoined, canRejoin bool) (outcome, detail string, dropped bool) {
+	res := s.res
+	frames := newFrameReader(body)
+	for {
+		data, err := frames.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return OutcomeStreamError, fmt.Sprintf("after %d events: %v", res.Events, err), true
+		}
+		var ev agui.Event
+		if err := json.Unmarshal(data, &ev); err != nil {
+			return OutcomeProtocolError, fmt.Sprintf("event %d is not a JSON event: %v", res.Events+1, err), false
+		}
+		id, numbered := parseID(frames.ID)
+		if ev.Type == agui.RunError && !numbered && canRejoin && streamOnly(ev.Code) {
+			return RunErrorOutcome(ev.Code), ev.Message, true // the run goes on; its end is in the log
+		}
+		switch {
+		case numbered && rejoined && id != s.lastID+1:
+			return OutcomeProtocolError, fmt.Sprintf("rejoined stream: event id %d after %d (a gap or a repeat)", id, s.lastID), false
+		case numbered:
+			s.lastID = id
+		case frames.ID != "" || ev.Type != agui.RunFinished && ev.Type != agui.RunError:
+			s.noIDs = true // a restated end may come without an id; anything else must have one
+		}
+		res.Events++
+		if res.Events == 1 {
+			res.FirstEvent = time.Since(res.Start)
+		}
+		if err := s.v.Check(&ev); err != nil {
+			return OutcomeProtocolError, err.Error(), false
+		}
+		if res.FirstToken == 0 && ev.Delta != "" && (ev.Type == agui.TextMessageContent || ev.Type == agui.TextMessageChunk) {
+			res.FirstToken = time.Since(res.Start)
+		}
+		if ev.Type == agui.RunError {
+			s.code = ev.Code
+		}
+		s.note(&ev)
+		s.conv.apply(&ev)
+	}
+	switch {
+	case !s.v.Done():
+		return OutcomeProtocolError, fmt.Sprintf("stream ended after %d events without RUN_FINISHED or RUN_ERROR", res.Events), true
+	case s.v.Errored():
+		return RunErrorOutcome(s.code), "", false
+	}
+	res.Committed = append(append([]string{}, s.own...), s.msgIDs...)
+	return OutcomeOK, "", false
+}
+
+// note keeps the ids of the messages an event adds to the thread.
+func (s *turnStream) note(ev *agui.Event) {
+	var id string
+	switch ev.Type {
+	case agui.TextMessageStart, agui.TextMessageChunk, agui.ToolCallResult:
+		id = ev.MessageID
+	case agui.ToolCallStart, agui.ToolCallChunk:
+		id = ev.ParentMessageID
+	}
+	if id != "" && (len(s.msgIDs) == 0 || s.msgIDs[len(s.msgIDs)-1] != id) {
+		s.msgIDs = append(s.msgIDs, id)
+	}
 }

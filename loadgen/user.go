@@ -35,7 +35,7 @@ func (r *runner) user(ctx context.Context, i int) {
 			r.halt()
 			return
 		}
-		r.nextMessages(conv, cfg.Prompts[(i+t)%len(cfg.Prompts)])
+		own := r.nextMessages(conv, cfg.Prompts[(i+t)%len(cfg.Prompts)])
 		in := &agui.RunAgentInput{
 			ThreadID:       conv.threadID,
 			RunID:          newID("run"),
@@ -45,25 +45,32 @@ func (r *runner) user(ctx context.Context, i int) {
 			ForwardedProps: emptyObject,
 		}
 		r.inFlight.Add(1)
-		res := turn(ctx, cfg.Client, r.target(), cfg.Header, in, conv, cfg.TurnTimeout)
+		res := r.client.turn(ctx, r.target(), in, conv, own)
 		r.inFlight.Add(-1)
 		r.rec.record(res)
+		if res.Outcome == OutcomeOK && cfg.Verify {
+			r.committed(conv.threadID, res.Committed)
+		}
 	}
 }
 
 // nextMessages adds what the client sends next: results for the client
 // tool calls the last turn left pending, as CopilotKit does after running
-// them, or else a new user message.
-func (r *runner) nextMessages(conv *conversation, prompt string) {
+// them, or else a new user message. It returns the new messages' ids.
+func (r *runner) nextMessages(conv *conversation, prompt string) []string {
 	if pending := conv.pendingCalls(r.cfg.Tools); len(pending) > 0 {
+		var ids []string
 		for _, tc := range pending {
 			conv.answered[tc.ID] = true
-			conv.add(agui.Message{ID: newID("msg"), Role: agui.RoleTool, ToolCallID: tc.ID,
-				Content: agui.TextContent(`{"ok":true}`)})
+			m := agui.Message{ID: newID("msg"), Role: agui.RoleTool, ToolCallID: tc.ID, Content: agui.TextContent(`{"ok":true}`)}
+			conv.add(m)
+			ids = append(ids, m.ID)
 		}
-		return
+		return ids
 	}
-	conv.add(agui.Message{ID: newID("msg"), Role: agui.RoleUser, Content: agui.TextContent(prompt)})
+	m := agui.Message{ID: newID("msg"), Role: agui.RoleUser, Content: agui.TextContent(prompt)}
+	conv.add(m)
+	return []string{m.ID}
 }
 
 // newID returns a random id; thread and run ids never repeat across runs.

@@ -1,89 +1,32 @@
 package testenv
 
 import (
-	"io"
-	"net"
-	"sync"
 	"testing"
+
+	"github.com/agentd/agentd/internal/tcpproxy"
 )
 
 // Proxy is a TCP proxy on 127.0.0.1 that a test can cut and restore, to
 // take a dependency away from a process without stopping the machine's
 // own server.
 type Proxy struct {
-	Addr   string
-	target string
-	ln     net.Listener
-
-	mu    sync.Mutex
-	cut   bool
-	conns map[net.Conn]bool
+	Addr string
+	p    *tcpproxy.Proxy
 }
 
 // NewProxy forwards a new local port to target until the test ends.
 func NewProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := tcpproxy.Listen("127.0.0.1:0", target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{Addr: ln.Addr().String(), target: target, ln: ln, conns: map[net.Conn]bool{}}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.Cut() })
-	return p
-}
-
-func (p *Proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		cut := p.cut
-		p.mu.Unlock()
-		if cut {
-			c.Close()
-			continue
-		}
-		go p.pipe(c)
-	}
-}
-
-func (p *Proxy) pipe(c net.Conn) {
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.track(c, up)
-	go func() { io.Copy(up, c); up.Close() }()
-	io.Copy(c, up)
-	c.Close()
-}
-
-func (p *Proxy) track(conns ...net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range conns {
-		p.conns[c] = true
-	}
+	t.Cleanup(func() { p.Close() })
+	return &Proxy{Addr: p.Addr(), p: p}
 }
 
 // Cut closes every open connection and refuses new ones.
-func (p *Proxy) Cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	for c := range p.conns {
-		c.Close()
-	}
-	p.conns = map[net.Conn]bool{}
-}
+func (p *Proxy) Cut() { p.p.Cut() }
 
 // Restore lets connections through again.
-func (p *Proxy) Restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = false
-}
+func (p *Proxy) Restore() { p.p.Restore() }

@@ -58,6 +58,9 @@ func (c *turnClient) turn(ctx context.Context, first int, in *agui.RunAgentInput
 	res := TurnResult{Start: time.Now()}
 	finish := func(outcome, detail string) TurnResult {
 		res.Outcome, res.Detail, res.Total = outcome, detail, time.Since(res.Start)
+		if outcome != OutcomeOK && res.Retries+res.Rejoins > 0 {
+			res.Detail += fmt.Sprintf(" (after %d retries, %d rejoins)", res.Retries, res.Rejoins)
+		}
 		res.Silent = res.Silent || outcome == OutcomeTimeout
 		return res
 	}
@@ -144,8 +147,12 @@ func (c *turnClient) turn(ctx context.Context, first int, in *agui.RunAgentInput
 		case tctx.Err() != nil:
 			return finish(transportOutcome(ctx, tctx), detail)
 		case res.Rejoins < c.rejoin && s.resumable():
+			// At once on the next URL; again (that instance failing too) after a pause.
 			rejoining = true
 			res.Rejoins++
+			if res.Rejoins > 1 && !pause(tctx, backoff(res.Rejoins-1)) {
+				return finish(transportOutcome(ctx, tctx), detail)
+			}
 			continue
 		}
 		if outcome == OutcomeProtocolError {

@@ -139,6 +139,10 @@ done
 
 status=0
 wait "$loadtest_pid" || status=$?
+# The wall clock against the load generator's monotonic one: a jump means
+# the machine stalled (every lease is timed by the wall clock).
+clock_jump="$(jq -r --argjson now "$(date +%s.%N)" \
+  '($now - (.started | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601)) - .elapsedSeconds - (.verify.seconds // 0) | floor' "$out/chaos.json")"
 cat "$out/chaos.txt"
 [[ -s "$WORK/loadtest.err" ]] && cat "$WORK/loadtest.err" >&2
 alive_all=1
@@ -147,8 +151,8 @@ errors="$(cat ${logs[*]} | grep -c '"level":"ERROR"' || true)"
 panics="$(cat ${logs[*]} | grep -c 'panic' || true)"
 
 jq -n --argjson m "$machine" --argjson users "$users" --argjson retry "$retry" --argjson rejoin "$rejoin" \
-  --argjson errors "$errors" --argjson panics "$panics" --argjson alive "$alive_all" \
-  '{machine:$m, users:$users, retry:$retry, rejoin:$rejoin, errorLogLines:$errors, panics:$panics, allAlive:($alive==1)}' \
+  --argjson errors "$errors" --argjson panics "$panics" --argjson alive "$alive_all" --argjson jump "$clock_jump" \
+  '{machine:$m, users:$users, retry:$retry, rejoin:$rejoin, errorLogLines:$errors, panics:$panics, allAlive:($alive==1), clockJumpSeconds:$jump}' \
   >"$out/extra.json"
 {
   echo "| turns attempted | ok at first try | ok after retry | ok after rejoin | explicit errors (by code) | silent | committed turns lost | threads read back |"
@@ -162,7 +166,8 @@ jq -n --argjson m "$machine" --argjson users "$users" --argjson retry "$retry" -
   echo
   echo "Retries sent: $(jq .recovery.retries "$out/chaos.json"), rejoins sent: $(jq .recovery.rejoins "$out/chaos.json");" \
     "agentd ERROR log lines: $errors, panics: $panics; all instances up at the end: $([[ $alive_all == 1 ]] && echo yes || echo no);" \
-    "load average at the start: $(jq -r .loadavg <<<"$machine"), at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+    "load average at the start: $(jq -r .loadavg <<<"$machine"), at the end: $(cut -d' ' -f1-3 /proc/loadavg);" \
+    "wall clock ahead of the load generator's by ${clock_jump} s (0 unless the machine stalled)."
   echo
   echo "| fault | at | turns ending from its start to 15 s after its end |"
   echo "|---|---:|---|"

@@ -18,6 +18,7 @@ type Verification struct {
 	Turns      int      `json:"turns"`      // finished turns checked
 	Lost       int      `json:"lost"`       // finished turns with a message the thread lacks
 	Unreadable int      `json:"unreadable"` // threads that could not be read back
+	Seconds    float64  `json:"seconds"`    // how long the read-back took
 	Samples    []string `json:"samples,omitempty"`
 }
 
@@ -28,6 +29,8 @@ func (r *runner) verify(ctx context.Context) *Verification {
 	finished := maps.Clone(r.finished)
 	r.mu.Unlock()
 	v := &Verification{}
+	began := time.Now()
+	defer func() { v.Seconds = time.Since(began).Seconds() }()
 	for n, id := range slices.Sorted(maps.Keys(finished)) {
 		turns := finished[id]
 		v.Threads++

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/agentd/agentd/agui"
@@ -59,7 +60,7 @@ func (c *turnClient) turn(ctx context.Context, first int, in *agui.RunAgentInput
 	finish := func(outcome, detail string) TurnResult {
 		res.Outcome, res.Detail, res.Total = outcome, detail, time.Since(res.Start)
 		if outcome != OutcomeOK && res.Retries+res.Rejoins > 0 {
-			res.Detail += fmt.Sprintf(" (after %d retries, %d rejoins)", res.Retries, res.Rejoins)
+			res.Detail = strings.TrimSpace(fmt.Sprintf("%s (after %d retries, %d rejoins)", res.Detail, res.Retries, res.Rejoins))
 		}
 		res.Silent = res.Silent || outcome == OutcomeTimeout
 		return res
@@ -204,14 +205,15 @@ func transportOutcome(run, turn context.Context) string {
 // turnStream is one turn's events over all its streams: the first and
 // every rejoin continue the same run.
 type turnStream struct {
-	res    *TurnResult
-	conv   *conversation
-	own    []string // ids of the messages this turn added
-	v      agui.Verifier
-	lastID int64 // sequence number of the last event, 0 before one
-	noIDs  bool  // an event came without a numeric id: the stream cannot be rejoined
-	code   string
-	msgIDs []string // messages the stream added or changed
+	res     *TurnResult
+	conv    *conversation
+	own     []string // ids of the messages this turn added
+	v       agui.Verifier
+	lastID  int64 // sequence number of the last event, 0 before one
+	noIDs   bool  // an event came without a numeric id: the stream cannot be rejoined
+	code    string
+	message string
+	msgIDs  []string // messages the stream added or changed
 }
 
 // resumable reports whether a rejoin can continue exactly where the
@@ -260,7 +262,7 @@ func (s *turnStream) read(body io.Reader, rejoined, canRejoin bool) (outcome, de
 			res.FirstToken = time.Since(res.Start)
 		}
 		if ev.Type == agui.RunError {
-			s.code = ev.Code
+			s.code, s.message = ev.Code, ev.Message
 		}
 		s.note(&ev)
 		s.conv.apply(&ev)
@@ -269,7 +271,7 @@ func (s *turnStream) read(body io.Reader, rejoined, canRejoin bool) (outcome, de
 	case !s.v.Done():
 		return OutcomeProtocolError, fmt.Sprintf("stream ended after %d events without RUN_FINISHED or RUN_ERROR", res.Events), true
 	case s.v.Errored():
-		return RunErrorOutcome(s.code), "", false
+		return RunErrorOutcome(s.code), s.message, false
 	}
 	res.Committed = append(append([]string{}, s.own...), s.msgIDs...)
 	return OutcomeOK, "", false

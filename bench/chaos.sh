@@ -4,8 +4,9 @@
 # whose client retries a 429/503 on the next instance after Retry-After
 # (--retry) and rejoins a dropped stream on the next instance with
 # Last-Event-ID (--rejoin). Meanwhile: a rolling restart (SIGTERM each
-# instance in turn, start it again on its port), a kill -9 of one instance
-# (started again), PostgreSQL cut for 10 s and Redis cut for 10 s (through
+# instance in turn, start it again on its port), the clients' connections
+# to one instance cut for 1 s, a kill -9 of one instance (started again),
+# PostgreSQL cut for 10 s and Redis cut for 10 s (each cut through
 # `agentd chaosproxy`). After the run every thread is read back
 # (--verify): a turn a client saw finish must be in it. Takes about 3 min.
 #
@@ -69,18 +70,23 @@ redis_via="${redis_url/$(hostport "$redis_url")/$PROXY_ADDR}"
 start_fakellm --ttft 300ms --tps 20 --tokens 30 --tokens-jitter 0.3 --jitter 0.2 --tools never
 
 ports=() pids=() logs=()
-start_instance() { # index
-  start_agentd --addr "127.0.0.1:${ports[$1]}" --store "$store_url" --redis "$redis_via" --redis-prefix "$redis_prefix" \
+start_instance() { # index: on its port once it has one, else on a free one
+  start_agentd --addr "127.0.0.1:${ports[$1]:-0}" --store "$store_url" --redis "$redis_via" --redis-prefix "$redis_prefix" \
     --model openai:fakellm --openai-base-url "$FAKELLM_URL" --lease-ttl 15s
   pids[$1]="$AGENTD_PID"
+  ports[$1]="${AGENTD_URL##*:}"
   logs[$1]="${logs[$1]:-} $AGENTD_LOG"
 }
 urls=()
 for i in 0 1 2; do
-  ports[i]="$(free_port)"
   start_instance "$i"
-  urls+=(--url "$AGENTD_URL/")
+  if ((i < 2)); then urls+=(--url "$AGENTD_URL/"); fi
 done
+# Clients reach instance 3 through a proxy too, to cut their connections
+# while its runs go on.
+start_proxy "127.0.0.1:${ports[2]}"
+client_proxy="$PROXY_CONTROL"
+urls+=(--url "http://$PROXY_ADDR/")
 
 machine="$(machine_json)"
 log "=== chaos: $users users for ${duration}s over 3 instances, load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -115,6 +121,15 @@ for i in 0 1 2; do
   fault "restart instance $((i + 1))" "$s" "SIGTERM, exited $code after $((stopped - s)) s, ready again at $((SECONDS - t0)) s"
   sleep 5
 done
+
+# The clients' connections to instance 3 cut at t=55 s for 1 s: its
+# streams drop while the runs go on, and the clients rejoin elsewhere.
+at 55
+s=$((SECONDS - t0))
+curl -fsS -X POST "$client_proxy/cut" >/dev/null
+sleep 1
+curl -fsS -X POST "$client_proxy/restore" >/dev/null
+fault "clients of instance 3 cut 1 s" "$s" "every client connection closed, new ones closed at once"
 
 # kill -9 of instance 2 at t=70 s; started again 5 s later. Its runs end
 # with instance_lost once their leases lapse (--lease-ttl 15s, so before
@@ -169,13 +184,14 @@ jq -n --argjson m "$machine" --argjson users "$users" --argjson retry "$retry" -
     "load average at the start: $(jq -r .loadavg <<<"$machine"), at the end: $(cut -d' ' -f1-3 /proc/loadavg);" \
     "wall clock ahead of the load generator's by ${clock_jump} s (0 unless the machine stalled)."
   echo
-  echo "| fault | at | turns ending from its start to 15 s after its end |"
-  echo "|---|---:|---|"
+  echo "| fault | at | turns ending from its start to 15 s after its end | of the ok: after retry, after rejoin |"
+  echo "|---|---:|---|---:|"
   tail -n +2 "$faults" | while IFS=$'\t' read -r name s e note; do
     jq -r --arg name "$name" --arg note "$note" --argjson s "$s" --argjson e "$e" '
-      [.series[] | select(.t > $s and .t <= $e + 15) | .outcomes | to_entries[]] |
-      group_by(.key) | map("\(.[0].key) \(map(.value) | add)") | join(", ") |
-      "| \($name): \($note) | \($s)–\($e) s | \(.) |"' "$out/chaos.json"
+      [.series[] | select(.t > $s and .t <= $e + 15)] as $w |
+      ([$w[] | .outcomes | to_entries[]] | group_by(.key) | map("\(.[0].key) \(map(.value) | add)") | join(", ")) as $o |
+      "| \($name): \($note) | \($s)–\($e) s | \($o) " +
+      "| \([$w[].recovered.okAfterRetry] | add // 0), \([$w[].recovered.okAfterRejoin] | add // 0) |"' "$out/chaos.json"
   done
 } | tee "$out/summary.md"
 log "results in $out"

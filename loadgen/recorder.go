@@ -17,11 +17,12 @@ type RetryAfterCount struct {
 
 // Sample is one interval of the time series.
 type Sample struct {
-	T          float64                `json:"t"`        // seconds since the start, at the end of the interval
-	Users      int64                  `json:"users"`    // virtual users started and not yet done
-	InFlight   int64                  `json:"inFlight"` // turns waiting on the server
-	Outcomes   map[string]int64       `json:"outcomes"` // turns that ended in the interval
-	Latency    map[string]Percentiles `json:"latency"`  // of turns that ended in the interval
+	T          float64                `json:"t"`         // seconds since the start, at the end of the interval
+	Users      int64                  `json:"users"`     // virtual users started and not yet done
+	InFlight   int64                  `json:"inFlight"`  // turns waiting on the server
+	Outcomes   map[string]int64       `json:"outcomes"`  // turns that ended in the interval
+	Latency    map[string]Percentiles `json:"latency"`   // of turns that ended in the interval
+	Recovered  Recovery               `json:"recovered"` // how the interval's turns got through
 	RSSBytes   int64                  `json:"rssBytes,omitempty"`
 	CPUPercent float64                `json:"cpuPercent,omitempty"` // of one core
 }
@@ -34,6 +35,7 @@ type recorder struct {
 	window     map[string]*histogram
 	outcomes   map[string]int64
 	winOut     map[string]int64
+	winRec     Recovery
 	statuses   map[string]int64
 	retryAfter map[string]*RetryAfterCount
 	details    map[string][]string
@@ -54,6 +56,21 @@ type Recovery struct {
 
 // windowMetrics are the latencies kept per interval.
 var windowMetrics = []string{MetricFirstEvent, MetricFirstToken, MetricTurn}
+
+func (c *Recovery) add(t TurnResult) {
+	c.Retries += int64(t.Retries)
+	c.Rejoins += int64(t.Rejoins)
+	if t.Outcome == OutcomeOK {
+		switch {
+		case t.Rejoins > 0:
+			c.OKAfterRejoin++
+		case t.Retries > 0:
+			c.OKAfterRetry++
+		default:
+			c.OKFirstTry++
+		}
+	}
+}
 
 func newRecorder(start time.Time) *recorder {
 	r := &recorder{
@@ -93,18 +110,8 @@ func (r *recorder) record(t TurnResult) {
 	if t.Silent {
 		r.silent++
 	}
-	r.recovery.Retries += int64(t.Retries)
-	r.recovery.Rejoins += int64(t.Rejoins)
-	if t.Outcome == OutcomeOK {
-		switch {
-		case t.Rejoins > 0:
-			r.recovery.OKAfterRejoin++
-		case t.Retries > 0:
-			r.recovery.OKAfterRetry++
-		default:
-			r.recovery.OKFirstTry++
-		}
-	}
+	r.recovery.add(t)
+	r.winRec.add(t)
 	if t.Detail != "" && len(r.details[t.Outcome]) < maxDetails {
 		r.details[t.Outcome] = append(r.details[t.Outcome], t.Detail)
 	}
@@ -137,8 +144,9 @@ func (r *recorder) tick(now time.Time, users, inFlight int64, proc *procSample) 
 	defer r.mu.Unlock()
 	s := Sample{
 		T: now.Sub(r.start).Seconds(), Users: users, InFlight: inFlight,
-		Outcomes: r.winOut, Latency: map[string]Percentiles{},
+		Outcomes: r.winOut, Latency: map[string]Percentiles{}, Recovered: r.winRec,
 	}
+	r.winRec = Recovery{}
 	for _, m := range windowMetrics {
 		if r.window[m].h.TotalCount() > 0 {
 			s.Latency[m] = r.window[m].summary()

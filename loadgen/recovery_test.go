@@ -277,6 +277,13 @@ func TestRun_VerifyReadsEveryThreadBack(t *testing.T) {
 		res.Recovery.OKFirstTry != 12 {
 		t.Fatalf("outcomes %v, recovery %+v, verify %+v", res.Outcomes, res.Recovery, v)
 	}
+	var first int64
+	for _, s := range res.Series {
+		first += s.Recovered.OKFirstTry
+	}
+	if first != 12 {
+		t.Errorf("the series count %d ok turns at the first try, want 12", first)
+	}
 	if !strings.Contains(res.Summary(), "verified 12 finished turns in 4 threads: 0 lost") {
 		t.Errorf("summary lacks the verification:\n%s", res.Summary())
 	}

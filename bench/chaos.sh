@@ -184,11 +184,12 @@ jq -n --argjson m "$machine" --argjson users "$users" --argjson retry "$retry" -
     "load average at the start: $(jq -r .loadavg <<<"$machine"), at the end: $(cut -d' ' -f1-3 /proc/loadavg);" \
     "wall clock ahead of the load generator's by ${clock_jump} s (0 unless the machine stalled)."
   echo
-  echo "| fault | at | turns ending from its start to 15 s after its end | of the ok: after retry, after rejoin |"
+  echo "| fault | at | turns ending from its start until the next fault's (or the end) | of the ok: after retry, after rejoin |"
   echo "|---|---:|---|---:|"
-  tail -n +2 "$faults" | while IFS=$'\t' read -r name s e note; do
-    jq -r --arg name "$name" --arg note "$note" --argjson s "$s" --argjson e "$e" '
-      [.series[] | select(.t > $s and .t <= $e + 15)] as $w |
+  tail -n +2 "$faults" | awk -F'\t' -v OFS='\t' 'NR > 1 {print prev, $2} {prev = $0} END {print prev, 100000}' |
+    while IFS=$'\t' read -r name s e note next; do
+    jq -r --arg name "$name" --arg note "$note" --argjson s "$s" --argjson e "$e" --argjson next "$next" '
+      [.series[] | select(.t > $s and .t <= $next)] as $w |
       ([$w[] | .outcomes | to_entries[]] | group_by(.key) | map("\(.[0].key) \(map(.value) | add)") | join(", ")) as $o |
       "| \($name): \($note) | \($s)–\($e) s | \($o) " +
       "| \([$w[].recovered.okAfterRetry] | add // 0), \([$w[].recovered.okAfterRejoin] | add // 0) |"' "$out/chaos.json"

@@ -27,6 +27,12 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, nil, err)
 		return
 	}
+	// The queue wait bounds all of an admitted run's wait before its
+	// first event: the slot's, then the store's.
+	var startBy time.Time
+	if s.cfg.Budget != nil {
+		startBy = time.Now().Add(s.cfg.Budget.Wait())
+	}
 	release, err := s.admit(r)
 	if err != nil {
 		s.refuse(w, r, nil, err)
@@ -38,7 +44,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, nil, err)
 		return
 	}
-	run, err := s.cfg.Runs.Start(r.Context(), runs.Request{Agent: name, User: userOf(r), Input: in, Release: release})
+	run, err := s.cfg.Runs.Start(r.Context(), runs.Request{Agent: name, User: userOf(r), Input: in, Release: release, StartBy: startBy})
 	if err != nil {
 		s.refuse(w, r, in, err)
 		return

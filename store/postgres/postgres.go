@@ -27,7 +27,7 @@ type Options struct {
 	MaxConns int32
 	// ShedQueue is how many StartRuns may wait beyond the MaxConns-1 that
 	// may hold or wait for a connection at once; a StartRun beyond it is
-	// refused at once with store.ErrBusy (default 8 × MaxConns). Writes
+	// refused at once with store.ErrBusy (default 64 × MaxConns). Writes
 	// of runs in progress are never refused: they would leave threads
 	// leased.
 	ShedQueue int

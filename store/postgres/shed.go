@@ -49,7 +49,7 @@ type startGate struct {
 
 func newStartGate(conns int32, queue int, wait time.Duration) *startGate {
 	if queue <= 0 {
-		queue = 8 * int(conns)
+		queue = 64 * int(conns)
 	}
 	if wait <= 0 {
 		wait = defaultShedWait

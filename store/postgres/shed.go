@@ -118,3 +118,7 @@ func (s *Store) acquire(ctx context.Context, bound time.Time) (*pgxpool.Conn, er
 func (s *Store) reader(ctx context.Context) (*pgxpool.Conn, error) {
 	return s.acquire(ctx, time.Now().Add(s.readWait))
 }
+
+// StartsWaiting reports how many StartRuns wait for a place in the pool;
+// past ShedQueue new runs are refused.
+func (s *Store) StartsWaiting() int { return int(s.starts.waiting.Load()) }

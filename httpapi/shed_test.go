@@ -7,11 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/internal/testenv"
-	"github.com/agentd/agentd/store"
 	"github.com/agentd/agentd/store/postgres"
+	"github.com/agentd/agentd/store/storetest"
 )
 
 // A PostgreSQL store with no connection to spare for a new run refuses it
@@ -28,25 +27,11 @@ func TestShed_BusyStoreRefusesWithinTheQueueWait(t *testing.T) {
 	b := setup(t, options{store: st, budget: admission.NewBudget(10, 200*time.Millisecond)})
 
 	// A slow start holds the one place the pool has for new runs.
-	in, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		now := time.Now()
-		_, _, err := st.StartRun(t.Context(), store.StartRun{RunID: "held", ThreadID: "t-held", User: agentd.LocalUser, Agent: "sample_agent", Now: now, LeaseUntil: now.Add(time.Minute),
-			Reconcile: func(agentd.Thread) store.Reconciled {
-				close(in)
-				<-release
-				return store.Reconciled{TruncateAt: -1}
-			}})
-		held <- err
-	}()
-	<-in
+	release := storetest.HoldStart(t, st, "held", "t-held")
 
 	thread := newID("t")
 	r := b.post("/", input(thread, userMsg("hi")))
-	close(release)
-	if err := <-held; err != nil {
-		t.Fatalf("held StartRun: %v", err)
-	}
+	release()
 	if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"overloaded"`) {
 		t.Fatalf("run on a busy store: %d %s, want 503 overloaded", r.status, r.body)
 	}

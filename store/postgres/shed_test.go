@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -10,68 +9,12 @@ import (
 	"github.com/agentd/agentd/internal/testenv"
 	"github.com/agentd/agentd/store"
 	"github.com/agentd/agentd/store/postgres"
+	"github.com/agentd/agentd/store/storetest"
 )
 
-// holder starts runs whose Reconcile blocks until released: each holds a
-// pooled connection, a new run's place and its thread's row lock, the way
-// a slow StartRun does under load.
-type holder struct {
-	t       *testing.T
-	s       *postgres.Store
-	release chan struct{}
-	wg      sync.WaitGroup
-	errs    chan error
-}
-
-func newHolder(t *testing.T, s *postgres.Store) *holder {
-	h := &holder{t: t, s: s, release: make(chan struct{}), errs: make(chan error, 16)}
-	t.Cleanup(h.done)
-	return h
-}
-
-// hold starts a run on threadID and returns once it is inside StartRun's
-// transaction.
-func (h *holder) hold(runID, threadID string) {
-	h.t.Helper()
-	in := make(chan struct{})
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		_, _, err := h.s.StartRun(h.t.Context(), startOf(runID, threadID, func(agentd.Thread) store.Reconciled {
-			close(in)
-			<-h.release
-			return store.Reconciled{TruncateAt: -1}
-		}))
-		h.errs <- err
-	}()
-	select {
-	case <-in:
-	case err := <-h.errs:
-		h.t.Fatalf("StartRun %s: %v", runID, err)
-	}
-}
-
-// done lets the held runs finish and fails on any that did not start.
-func (h *holder) done() {
-	select {
-	case <-h.release:
-		return
-	default:
-	}
-	close(h.release)
-	h.wg.Wait()
-	close(h.errs)
-	for err := range h.errs {
-		if err != nil {
-			h.t.Errorf("held StartRun: %v", err)
-		}
-	}
-}
-
-func startOf(runID, threadID string, rec func(agentd.Thread) store.Reconciled) store.StartRun {
+func startOf(runID, threadID string) store.StartRun {
 	now := time.Now()
-	return store.StartRun{RunID: runID, ThreadID: threadID, User: agentd.LocalUser, Agent: "a", Owner: "A",
-		Now: now, LeaseUntil: now.Add(time.Minute), Reconcile: rec}
+	return store.StartRun{RunID: runID, ThreadID: threadID, User: agentd.LocalUser, Agent: "a", Owner: "A", Now: now, LeaseUntil: now.Add(time.Minute)}
 }
 
 // finish ends run r, of a thread at version, with a Commit.
@@ -109,25 +52,24 @@ func TestShed_NewRunsRefusedWhileRunsInProgressCommit(t *testing.T) {
 	ctx := t.Context()
 
 	// The run in progress.
-	r0, th0, err := s.StartRun(ctx, startOf("r0", "t0", nil))
+	r0, th0, err := s.StartRun(ctx, startOf("r0", "t0"))
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// A thread that exists, for a delete to wait on below.
-	pre, _, err := s.StartRun(ctx, startOf("pre", "t-held-1", nil))
+	pre, _, err := s.StartRun(ctx, startOf("pre", "t-held-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	finish(t, s, pre, 0)
 
 	// Two slow starts take both places for new runs (MaxConns-1).
-	h := newHolder(t, s)
-	h.hold("held-1", "t-held-1")
-	h.hold("held-2", "t-held-2")
+	release1 := storetest.HoldStart(t, s, "held-1", "t-held-1")
+	release2 := storetest.HoldStart(t, s, "held-2", "t-held-2")
 
 	// A start bounded by its WaitUntil is refused there.
-	p := startOf("r-until", "t-until", nil)
+	p := startOf("r-until", "t-until")
 	p.WaitUntil = time.Now().Add(50 * time.Millisecond)
 	if _, _, err := s.StartRun(ctx, p); !errors.Is(err, store.ErrBusy) {
 		t.Fatalf("StartRun past its WaitUntil: %v, want ErrBusy", err)
@@ -142,7 +84,7 @@ func TestShed_NewRunsRefusedWhileRunsInProgressCommit(t *testing.T) {
 	outcomes := make(chan outcome, 2)
 	for _, id := range []string{"a", "b"} {
 		go func() {
-			_, _, err := s.StartRun(ctx, startOf("r-"+id, "t-"+id, nil))
+			_, _, err := s.StartRun(ctx, startOf("r-"+id, "t-"+id))
 			outcomes <- outcome{id, err}
 		}()
 	}
@@ -176,7 +118,8 @@ func TestShed_NewRunsRefusedWhileRunsInProgressCommit(t *testing.T) {
 	}
 
 	// Once the slow starts end, everything waiting goes through.
-	h.done()
+	release1()
+	release2()
 	if err := <-deleted; err != nil {
 		t.Errorf("DeleteThread: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/store"
+	"github.com/agentd/agentd/store/storetest"
 )
 
 // A StartRun waits for the writer only until its WaitUntil: then it is
@@ -16,29 +17,14 @@ import (
 func TestStartRun_WaitUntilBoundsTheWaitForTheWriter(t *testing.T) {
 	s := openTemp(t)
 	ctx := t.Context()
+	release := storetest.HoldStart(t, s, "held", "t-held")
 	now := time.Now()
-	in, release := make(chan struct{}), make(chan struct{})
-	held := make(chan error, 1)
-	go func() {
-		_, _, err := s.StartRun(ctx, store.StartRun{RunID: "held", ThreadID: "t-held", User: agentd.LocalUser, Agent: "a", Now: now, LeaseUntil: now.Add(time.Minute),
-			Reconcile: func(agentd.Thread) store.Reconciled {
-				close(in)
-				<-release
-				return store.Reconciled{TruncateAt: -1}
-			}})
-		held <- err
-	}()
-	<-in
-
 	_, _, err := s.StartRun(ctx, store.StartRun{RunID: "r", ThreadID: "t", User: agentd.LocalUser, Agent: "a", Now: now, LeaseUntil: now.Add(time.Minute),
 		WaitUntil: time.Now().Add(50 * time.Millisecond)})
 	if !errors.Is(err, store.ErrBusy) {
 		t.Errorf("StartRun past its WaitUntil: %v, want ErrBusy", err)
 	}
-	close(release)
-	if err := <-held; err != nil {
-		t.Fatalf("held StartRun: %v", err)
-	}
+	release()
 	if _, err := s.GetRun(ctx, "r"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetRun of the refused run: %v, want ErrNotFound", err)
 	}

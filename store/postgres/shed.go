@@ -24,8 +24,11 @@ import (
 // that one stays for runs in progress however long starts take (a start
 // may wait for a thread's row lock); up to ShedQueue more wait for one of
 // those places, and a StartRun beyond that is refused at once. No
-// StartRun waits past its bound (ShedWait, or its WaitUntil if earlier).
-// Reads wait for a connection at most ReadWait.
+// StartRun waits past its bound (ShedWait, or its WaitUntil if earlier),
+// and one that would is refused at once rather than at its bound: its
+// wait is foreseen from the StartRuns ahead of it and how long a StartRun
+// has lately held its place. Reads wait for a connection at most
+// ReadWait.
 
 const (
 	defaultShedWait = 2 * time.Second
@@ -45,6 +48,7 @@ type startGate struct {
 	waiting atomic.Int64  // StartRuns waiting for a slot
 	queue   int64         // how many may wait for a slot
 	wait    time.Duration
+	hold    atomic.Int64 // moving average of how long a StartRun holds its slot, in ns
 }
 
 func newStartGate(conns int32, queue int, wait time.Duration) *startGate {
@@ -69,9 +73,15 @@ func (s *Store) acquireStart(ctx context.Context, op string, until time.Time) (c
 	select {
 	case g.slots <- struct{}{}:
 	default:
-		if n := g.waiting.Add(1); n > g.queue {
+		n := g.waiting.Add(1)
+		if n > g.queue {
 			g.waiting.Add(-1)
 			return nil, nil, fmt.Errorf("postgres: %s: %d new runs already wait for a connection: %w", op, n-1, store.ErrBusy)
+		}
+		if w := g.foreseen(n); w > time.Until(bound) {
+			g.waiting.Add(-1)
+			return nil, nil, fmt.Errorf("postgres: %s: %d new runs wait for a connection, about %v: %w",
+				op, n-1, w.Round(time.Millisecond), store.ErrBusy)
 		}
 		err := g.enter(ctx, bound)
 		g.waiting.Add(-1)
@@ -79,12 +89,28 @@ func (s *Store) acquireStart(ctx context.Context, op string, until time.Time) (c
 			return nil, nil, fmt.Errorf("postgres: %s: %w", op, err)
 		}
 	}
-	leave := func() { <-g.slots }
+	entered := time.Now()
+	leave := func() {
+		g.held(time.Since(entered))
+		<-g.slots
+	}
 	if c, err = s.acquire(ctx, bound); err != nil {
 		leave()
 		return nil, nil, fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	return c, func() { c.Release(); leave() }, nil
+}
+
+// foreseen is how long the n-th StartRun waiting for a slot will wait.
+func (g *startGate) foreseen(n int64) time.Duration {
+	return time.Duration(n * g.hold.Load() / int64(cap(g.slots)))
+}
+
+// held adds how long a StartRun held its slot to the moving average (a
+// concurrent update may be lost: it is an estimate).
+func (g *startGate) held(d time.Duration) {
+	old := g.hold.Load()
+	g.hold.Store(old + (int64(d)-old)/8)
 }
 
 // enter waits for a slot until bound.

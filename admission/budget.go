@@ -65,6 +65,9 @@ func (b *Budget) full() error {
 		Message: "the server is at its run capacity; retry shortly"}
 }
 
+// Wait is the longest Acquire waits for a slot.
+func (b *Budget) Wait() time.Duration { return b.wait }
+
 // InUse is the number of slots taken.
 func (b *Budget) InUse() int { return len(b.slots) }
 

@@ -136,6 +136,11 @@ func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agen
 			Help: "Writes waiting for the embedded store's single writer; new runs are refused past its shed mark."},
 			func() float64 { return float64(q.WritesQueued()) }))
 	}
+	if q, ok := st.(interface{ StartsWaiting() int }); ok {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "agentd_store_starts_waiting",
+			Help: "New runs waiting for a PostgreSQL connection; new runs are refused past the shed mark."},
+			func() float64 { return float64(q.StartsWaiting()) }))
+	}
 	co, err := openCoordination(ctx, c, embedded, log)
 	if err != nil {
 		st.Close()

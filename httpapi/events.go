@@ -54,7 +54,7 @@ func (s *Server) runGone(r *http.Request, user, id string) error {
 		return runs.RunNotFound(id)
 	}
 	if err != nil {
-		return &agentd.Error{Code: agentd.CodeUnavailable, Message: "the store is unavailable", Cause: err}
+		return storeError(err, "run")
 	}
 	return agentd.Errorf(agentd.CodeNotFound, "run %s is %s and its events are no longer kept; GET /threads/%s for the result",
 		id, rec.Status, rec.ThreadID)

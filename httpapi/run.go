@@ -27,6 +27,14 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, nil, err)
 		return
 	}
+	// The queue wait bounds all of an admitted run's wait before its
+	// first event: the slot's, then the store's. A store is given at
+	// least minStoreWait, since no write takes no time (--queue-wait 0
+	// means: do not wait for a slot).
+	var startBy time.Time
+	if s.cfg.Budget != nil {
+		startBy = time.Now().Add(max(s.cfg.Budget.Wait(), minStoreWait))
+	}
 	release, err := s.admit(r)
 	if err != nil {
 		s.refuse(w, r, nil, err)
@@ -38,13 +46,16 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, nil, err)
 		return
 	}
-	run, err := s.cfg.Runs.Start(r.Context(), runs.Request{Agent: name, User: userOf(r), Input: in, Release: release})
+	run, err := s.cfg.Runs.Start(r.Context(), runs.Request{Agent: name, User: userOf(r), Input: in, Release: release, StartBy: startBy})
 	if err != nil {
 		s.refuse(w, r, in, err)
 		return
 	}
 	s.stream(w, r, run.Log, 0, func() { s.metrics.firstEvent.Observe(time.Since(began).Seconds()) })
 }
+
+// minStoreWait is the least an admitted run may wait for the store.
+const minStoreWait = time.Second
 
 // admit applies the caller's rate limit, then takes a run slot within the
 // budget's bounded wait. The slot is released when the run ends.

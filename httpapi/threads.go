@@ -1,11 +1,12 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
-	"encoding/json"
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/store"
@@ -102,6 +103,8 @@ func storeError(err error, what string) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound("no such " + what)
+	case errors.Is(err, store.ErrBusy):
+		return &agentd.Error{Code: agentd.CodeOverloaded, Message: "the store is busy; retry shortly", RetryAfter: time.Second, Cause: err}
 	case errors.As(err, new(*agentd.Error)):
 		return err
 	}

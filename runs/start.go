@@ -27,6 +27,11 @@ type Request struct {
 	// Release, when set, is called once the run has ended (or failed to
 	// start): it returns the caller's admission slot.
 	Release func()
+	// StartBy, when set, is the latest time the run may still wait for
+	// the store to start it: past it Start refuses with 503 + Retry-After
+	// (store.ErrBusy), so that an admitted run's wait for its first event
+	// stays within the server's queue wait.
+	StartBy time.Time
 }
 
 // Start begins a run of the named agent. Everything that can refuse the run
@@ -57,7 +62,7 @@ func (m *Manager) Start(ctx context.Context, req Request) (*Run, error) {
 	m.mu.Unlock()
 	// The store refuses another user's thread before its lease: such a
 	// run is never busy, so it never interrupts the thread's run.
-	r, err := m.begin(ctx, ag, req.User, req.Input)
+	r, err := m.begin(ctx, ag, req.User, req.Input, req.StartBy)
 	if errors.Is(err, store.ErrThreadBusy) && m.cfg.DoubleSend == DoubleSendInterrupt {
 		r, err = m.takeOver(ctx, ag, req.User, req.Input, err)
 	}
@@ -106,8 +111,9 @@ func (m *Manager) refusal(in *agui.RunAgentInput, err error) error {
 const ThreadNotFound = "no such thread"
 
 // begin takes the thread's lease and writes the client's new messages and
-// state, in one store transaction.
-func (m *Manager) begin(ctx context.Context, ag *agent.Agent, user string, in *agui.RunAgentInput) (*Run, error) {
+// state, in one store transaction, waiting for the store until startBy
+// (zero: the store's own bound).
+func (m *Manager) begin(ctx context.Context, ag *agent.Agent, user string, in *agui.RunAgentInput, startBy time.Time) (*Run, error) {
 	now := time.Now()
 	// Set by the store's call of Reconcile, which sees the stored thread.
 	var (
@@ -116,7 +122,7 @@ func (m *Manager) begin(ctx context.Context, ag *agent.Agent, user string, in *a
 	)
 	rec, thread, err := m.cfg.Store.StartRun(ctx, store.StartRun{
 		RunID: in.RunID, ThreadID: in.ThreadID, User: user, Agent: ag.Name, Owner: m.cfg.Owner,
-		Now: now, LeaseUntil: now.Add(m.cfg.LeaseTTL), MaxThreads: m.maxThreads(user),
+		Now: now, LeaseUntil: now.Add(m.cfg.LeaseTTL), MaxThreads: m.maxThreads(user), WaitUntil: startBy,
 		Reconcile: func(stored agentd.Thread) store.Reconciled {
 			plan = history.Merge(stored.Messages, in.Messages)
 			var state json.RawMessage

@@ -50,7 +50,8 @@ func (m *Manager) takeOver(ctx context.Context, ag *agent.Agent, user string, in
 		if ctx.Err() != nil {
 			return nil, busy
 		}
-		r, err := m.begin(ctx, ag, user, in)
+		// No StartBy: a take-over waits for the old run, up to takeOverWait.
+		r, err := m.begin(ctx, ag, user, in, time.Time{})
 		if !errors.Is(err, store.ErrThreadBusy) {
 			if err != nil && ctx.Err() != nil {
 				return nil, busy // the wait ran out during the attempt

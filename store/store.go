@@ -29,7 +29,9 @@ var (
 	// ErrVersion: the thread changed since the version the writer read.
 	ErrVersion = errors.New("thread version changed")
 	// ErrBusy: the store is too far behind to take new work now; retry
-	// shortly. Only StartRun returns it, and it has then written nothing.
+	// shortly. StartRun returns it having written nothing; a store may
+	// also refuse a read with it rather than wait long for a connection.
+	// Writes of runs in progress are never refused with it.
 	ErrBusy = errors.New("store is busy")
 	// ErrTooManyThreads: StartRun would create a thread for a user who
 	// already has StartRun.MaxThreads of them; it has written nothing.
@@ -127,6 +129,11 @@ type StartRun struct {
 	// decided for the caller. nil writes nothing beyond the lease, and the
 	// version stays as it was.
 	Reconcile func(agentd.Thread) Reconciled
+	// WaitUntil, when set, is the latest time StartRun may still be
+	// waiting for the store's capacity (a connection, the writer): past
+	// it StartRun is refused with ErrBusy, having written nothing. Zero:
+	// the store's own bound. Once its transaction runs it is not cut short.
+	WaitUntil time.Time
 }
 
 // Reconciled is what a StartRun's Reconcile writes; the fields mean what

@@ -36,8 +36,13 @@ func (s *Store) inPipe(ctx context.Context, op string, fn func(*pipeTx) error) e
 	// Release destroys a connection still in a transaction, which the
 	// server then rolls back: the last resort if the ROLLBACK below fails.
 	defer c.Release()
-	t := &pipeTx{conn: c.Conn()}
-	err = fn(t)
+	return pipeOn(ctx, op, c.Conn(), fn)
+}
+
+// pipeOn is inPipe on a connection the caller holds.
+func pipeOn(ctx context.Context, op string, conn *pgx.Conn, fn func(*pipeTx) error) error {
+	t := &pipeTx{conn: conn}
+	err := fn(t)
 	if err == nil && t.conn.PgConn().TxStatus() != 'I' {
 		err = errors.New("transaction left open") // a bug: fn never committed
 	}

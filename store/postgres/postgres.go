@@ -25,6 +25,19 @@ type Options struct {
 	// MaxConns bounds the pool (default: pgx's, the larger of 4 and the
 	// number of CPUs, unless the URL sets pool_max_conns).
 	MaxConns int32
+	// ShedQueue is how many StartRuns may wait beyond the MaxConns-1 that
+	// may hold or wait for a connection at once; a StartRun beyond it is
+	// refused at once with store.ErrBusy (default 64 × MaxConns). Writes
+	// of runs in progress are never refused: they would leave threads
+	// leased.
+	ShedQueue int
+	// ShedWait bounds a StartRun's wait for a connection, then it is
+	// refused with store.ErrBusy (default 2s; a StartRun's WaitUntil may
+	// bound it sooner).
+	ShedWait time.Duration
+	// ReadWait bounds the wait of GetThread, ThreadHistory, ListThreads and GetRun for a
+	// connection, then they fail with store.ErrBusy (default 2s).
+	ReadWait time.Duration
 	// Now is the clock for the times the store sets itself (a thread's
 	// updated_at on Commit and on a reconciling StartRun). Default
 	// time.Now.
@@ -34,8 +47,10 @@ type Options struct {
 // Store is a PostgreSQL-backed store.Store. It is safe for concurrent use,
 // and several Stores (in several processes) may share one database.
 type Store struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
+	pool     *pgxpool.Pool
+	starts   *startGate
+	readWait time.Duration
+	now      func() time.Time
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
@@ -48,6 +63,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.ReadWait <= 0 {
+		opts.ReadWait = defaultReadWait
 	}
 	cfg, err := pgxpool.ParseConfig(url) // its errors hide the password
 	if err != nil {
@@ -76,7 +94,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open %s: %w", where, err)
 	}
-	return &Store{pool: pool, now: opts.Now}, nil
+	return &Store{pool: pool, starts: newStartGate(cfg.MaxConns, opts.ShedQueue, opts.ShedWait),
+		readWait: opts.ReadWait, now: opts.Now}, nil
 }
 
 // Ping reports whether the database answers on a pooled connection.

@@ -106,7 +106,12 @@ func (s *Store) InterruptExpired(ctx context.Context, now time.Time, code agentd
 
 // GetRun implements store.Store.
 func (s *Store) GetRun(ctx context.Context, id string) (agentd.Run, error) {
-	r, err := scanRun(s.pool.QueryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1`, id))
+	c, err := s.reader(ctx)
+	if err != nil {
+		return agentd.Run{}, fmt.Errorf("postgres: get run %s: %w", id, err)
+	}
+	defer c.Release()
+	r, err := scanRun(c.QueryRow(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return agentd.Run{}, fmt.Errorf("postgres: get run %s: %w", id, store.ErrNotFound)
 	}

@@ -37,8 +37,15 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 		LeaseUntil: ts(p.LeaseUntil),
 		StartedAt:  ts(p.Now),
 	}
+	// A new run waits only briefly for a connection (shed.go).
+	op := "start run " + p.RunID
+	c, done, err := s.acquireStart(ctx, op, p.WaitUntil)
+	if err != nil {
+		return agentd.Run{}, agentd.Thread{}, err
+	}
+	defer done()
 	var thread agentd.Thread
-	err := s.inPipe(ctx, "start run "+p.RunID, func(t *pipeTx) error {
+	err = pipeOn(ctx, op, c.Conn(), func(t *pipeTx) error {
 		c, err := claimThread(ctx, t, p)
 		if err != nil {
 			return err

@@ -15,7 +15,12 @@ import (
 
 // GetThread implements store.Store.
 func (s *Store) GetThread(ctx context.Context, user, id string) (agentd.Thread, error) {
-	t, err := loadThread(ctx, s.pool, user, id)
+	c, err := s.reader(ctx)
+	if err != nil {
+		return agentd.Thread{}, fmt.Errorf("postgres: get thread %s: %w", id, err)
+	}
+	defer c.Release()
+	t, err := loadThread(ctx, c, user, id)
 	if err != nil {
 		return t, fmt.Errorf("postgres: get thread %s: %w", id, err)
 	}
@@ -58,7 +63,12 @@ func scanThread(row pgx.Row, id string) (agentd.Thread, error) {
 
 // ThreadHistory implements store.Store.
 func (s *Store) ThreadHistory(ctx context.Context, user, id string) (agentd.Thread, []store.HistoryMessage, error) {
-	t, all, err := scanThreadRow(s.pool.QueryRow(ctx, historySQL, id, user), id, true)
+	c, err := s.reader(ctx)
+	if err != nil {
+		return agentd.Thread{}, nil, fmt.Errorf("postgres: thread history %s: %w", id, err)
+	}
+	defer c.Release()
+	t, all, err := scanThreadRow(c.QueryRow(ctx, historySQL, id, user), id, true)
 	if err != nil {
 		return t, nil, fmt.Errorf("postgres: thread history %s: %w", id, err)
 	}
@@ -119,12 +129,14 @@ func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.Thr
 	}
 	// One row more than the page tells whether there is a next page.
 	const columns = `SELECT id, agent, message_count, created_at, updated_at FROM threads`
-	var (
-		rows pgx.Rows
-		err  error
-	)
+	c, err := s.reader(ctx)
+	if err != nil {
+		return store.ThreadPage{}, fmt.Errorf("postgres: list threads: %w", err)
+	}
+	defer c.Release()
+	var rows pgx.Rows
 	if q.Cursor == "" {
-		rows, err = s.pool.Query(ctx, columns+`
+		rows, err = c.Query(ctx, columns+`
 			WHERE user_id = $2
 			ORDER BY updated_at DESC, id
 			LIMIT $1`, limit+1, q.User)
@@ -133,7 +145,7 @@ func (s *Store) ListThreads(ctx context.Context, q store.ThreadQuery) (store.Thr
 		if perr != nil {
 			return store.ThreadPage{}, perr
 		}
-		rows, err = s.pool.Query(ctx, columns+`
+		rows, err = c.Query(ctx, columns+`
 			WHERE user_id = $4 AND updated_at <= $1 AND (updated_at < $1 OR id > $2)
 			ORDER BY updated_at DESC, id
 			LIMIT $3`, after.time(), after.ID, limit+1, q.User)

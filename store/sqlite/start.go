@@ -42,9 +42,11 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 	// parallel with other runs, instead of inside the single writer's
 	// transaction; the transaction uses it if the thread has not changed
 	// since (same creation, version and length), else reads it again.
-	pre, preErr := s.GetThread(ctx, p.User, p.ThreadID)
+	wctx, stop := waitBound(ctx, p.WaitUntil)
+	defer stop()
+	pre, preErr := s.GetThread(wctx, p.User, p.ThreadID)
 	var thread agentd.Thread
-	err := s.w.do(ctx, op, true, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.w.do(wctx, op, true, func(ctx context.Context, tx *sql.Tx) error {
 		var exists int
 		err := tx.StmtContext(ctx, s.stmt.runExists).QueryRowContext(ctx, p.RunID).Scan(&exists)
 		if err == nil {
@@ -77,7 +79,7 @@ func (s *Store) StartRun(ctx context.Context, p store.StartRun) (agentd.Run, age
 		return nil
 	})
 	if err != nil {
-		return agentd.Run{}, agentd.Thread{}, err
+		return agentd.Run{}, agentd.Thread{}, waited(ctx, wctx, op, err)
 	}
 	return run, thread, nil
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds agentd and drives it with the official AG-UI clients
 # (@ag-ui/client 1.0.0 and 0.0.59). Extra arguments go to `node --test`,
-# e.g. ./run.sh --test-name-pattern='frontend tool'.
+# e.g. ./run.sh --test-name-pattern='frontend tool'. The suite runs twice:
+# against agentd without authentication (loopback) and against one that
+# requires an API key; AGENTD_TEST_AUTH=none or =key runs one of them.
+# AGENTD_BIN, when set, is used instead of a fresh build.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -9,12 +12,18 @@ root="$(cd "$here/.." && pwd)"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
-echo "building agentd" >&2
-(cd "$root" && go build -o "$TMP/agentd" ./cmd/agentd)
+if [ -z "${AGENTD_BIN:-}" ]; then
+  echo "building agentd" >&2
+  (cd "$root" && go build -o "$TMP/agentd" ./cmd/agentd)
+  export AGENTD_BIN="$TMP/agentd"
+fi
 
 cd "$here"
 if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
-AGENTD_BIN="$TMP/agentd" node --test --test-reporter=spec "$@" test/*.test.mjs
+for mode in ${AGENTD_TEST_AUTH:-none key}; do
+  echo "== conformance, auth: $mode" >&2
+  AGENTD_TEST_AUTH="$mode" node --test --test-reporter=spec "$@" test/*.test.mjs
+done

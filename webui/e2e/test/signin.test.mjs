@@ -85,7 +85,7 @@ f.test("the page asks for a key, refuses a wrong one, and works with the right o
 });
 
 f.test("a reload keeps the tab signed in; sign out forgets the key and asks again", async (page) => {
-  await page.goto(f.baseUrl + "/");
+  await page.goto(`${f.baseUrl}/#thread=${randomUUID()}`);
   await dialog(page).waitFor({ state: "visible" });
   await signIn(page, KEY);
   await dialog(page).waitFor({ state: "hidden" });
@@ -110,7 +110,7 @@ f.test("signed in with a user's token, the page shows only that user's threads",
   const others = await Promise.all([seed(asKey("dave"), "dave's"), seed(asKey(), "the service's")]);
   const threadOf = (sse) => JSON.parse(/data: (\{"type":"RUN_STARTED".*)/.exec(sse)[1]).threadId;
 
-  await page.goto(f.baseUrl + "/");
+  await page.goto(`${f.baseUrl}/#thread=${randomUUID()}`);
   await dialog(page).waitFor({ state: "visible" });
   await signIn(page, await userToken("carol"));
   await dialog(page).waitFor({ state: "hidden" });

@@ -8,6 +8,7 @@ const CREDENTIAL_KEY = "agentd.credential";
 
 const signIn = {
   credential: "",
+  waiting: [], // requests refused with 401, resumed by the next sign-in
   dialog: byId("sign-in"),
   form: byId("sign-in-form"),
   reason: byId("sign-in-reason"),
@@ -24,22 +25,29 @@ try {
   // Storage may be disabled: the credential then lasts until a reload.
 }
 
-/** apiFetch is fetch for agentd's API: it sends the credential and asks for one on 401. */
+/**
+ * apiFetch is fetch for agentd's API, with the credential. On a 401 it asks
+ * for a key or token and, once one is accepted, sends the request again:
+ * agentd refuses before it reads a body, so nothing was done the first time.
+ */
 async function apiFetch(url, init = {}) {
-  const headers = new Headers(init.headers);
-  const sent = signIn.credential;
-  if (sent) headers.set("Authorization", "Bearer " + sent);
-  const res = await fetch(url, { ...init, headers });
-  if (res.status === 401) {
-    const e = await errorBody(res.clone());
-    if (sent && sent === signIn.credential) {
-      setCredential("");
-      askToSignIn(`agentd did not accept your key or token (${e.message}). Sign in again.`);
-    } else {
-      askToSignIn("This agentd requires an API key or a user token.");
+  for (let tries = 1; ; tries++) {
+    const headers = new Headers(init.headers);
+    const sent = signIn.credential;
+    if (sent) headers.set("Authorization", "Bearer " + sent);
+    const res = await fetch(url, { ...init, headers });
+    if (res.status !== 401 || tries === 3) return res;
+    if (sent === signIn.credential) {
+      if (sent) {
+        const e = await errorBody(res);
+        setCredential("");
+        askToSignIn(`agentd did not accept your key or token (${e.message}). Sign in again.`);
+      } else {
+        askToSignIn("This agentd requires an API key or a user token.");
+      }
+      await new Promise((resolve) => signIn.waiting.push(resolve));
     }
   }
-  return res;
 }
 
 function setCredential(secret) {
@@ -106,8 +114,7 @@ async function submitSignIn(e) {
   signIn.input.value = "";
   setCredential(secret);
   signIn.dialog.close();
-  refreshThreads();
-  openThread(app.threadId);
+  for (const resume of signIn.waiting.splice(0)) resume();
 }
 
 /** signOut forgets the credential and leaves nothing of this user on screen. */

@@ -20,7 +20,6 @@ async function openThread(id, fresh = false) {
     const res = await apiFetch(api(`threads/${encodeURIComponent(id)}`), { headers: { Accept: "application/json" } });
     if (app.threadId !== id) return;
     if (res.status === 404) return; // nothing saved yet: a new thread
-    if (res.status === 401) return; // the sign-in form says so
     if (!res.ok) {
       const e = await errorBody(res);
       chat.error(`Could not load the thread: ${e.message}`, e.code);
@@ -69,11 +68,6 @@ async function refreshThreads(cursor = "") {
   if (cursor) url.searchParams.set("cursor", cursor);
   try {
     const res = await apiFetch(url, { headers: { Accept: "application/json" } });
-    if (res.status === 401) {
-      threads.show([], "", false);
-      threads.fail("Sign in to see your threads.");
-      return;
-    }
     if (!res.ok) {
       const e = await errorBody(res);
       threads.fail(`Could not list threads: ${e.message}`);

@@ -103,6 +103,11 @@ f.test("a reload keeps the tab signed in; sign out forgets the key and asks agai
   assert.equal(await page.isVisible("#account"), false);
   assert.deepEqual(await bubbles(page), [], "nothing of the signed-out user stays on screen");
   assert.deepEqual(await listed(page), []);
+
+  // The thread list refused while signed out loads once signed in again.
+  await signIn(page, KEY);
+  await dialog(page).waitFor({ state: "hidden" });
+  await page.waitForFunction(() => document.querySelectorAll("#thread-list li").length > 0, null, { timeout: UI_TIMEOUT_MS });
 });
 
 f.test("signed in with a user's token, the page shows only that user's threads", async (page) => {

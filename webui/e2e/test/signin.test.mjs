@@ -124,4 +124,5 @@ f.test("signed in with a user's token, the page shows only that user's threads",
   const shown = await listed(page);
   assert.deepEqual(new Set(shown), new Set(carols.map(threadOf)), "carol's threads and no one else's");
   for (const other of others.map(threadOf)) assert.ok(!shown.includes(other));
+  await screenshot(page, "signed-in-token.png");
 });

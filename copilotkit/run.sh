@@ -6,15 +6,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-
-if [ -z "${AGENTD_BIN:-}" ]; then
-  echo "building agentd" >&2
-  (cd "$root" && go build -o "$TMP/agentd" ./cmd/agentd)
-  export AGENTD_BIN="$TMP/agentd"
-fi
+source "$here/../jstest/agentd-bin.sh"
 
 cd "$here"
 if [ ! -d node_modules ]; then

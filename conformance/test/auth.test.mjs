@@ -6,24 +6,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 
-import { OFFICIAL_CLIENTS, assertSimReply, newId, sayAndRun, useServer, userMessage } from "./helpers.mjs";
+import { OFFICIAL_CLIENTS, assertSimReply, expectRejection, newId, sayAndRun, useServer, userMessage } from "./helpers.mjs";
 
 const KEY = `conformance-${randomBytes(24).toString("base64url")}`;
 const server = useServer({ extraArgs: ["--api-keys", KEY] });
-
-async function expectRefusal(agent) {
-  const events = [];
-  const quiet = console.error;
-  console.error = () => {};
-  try {
-    await agent.runAgent({}, { onEvent: ({ event }) => void events.push(event) });
-  } catch (err) {
-    return { err, events };
-  } finally {
-    console.error = quiet;
-  }
-  assert.fail(`runAgent resolved without credentials; events: ${events.map((e) => e.type).join(", ")}`);
-}
 
 for (const { name, HttpAgent } of OFFICIAL_CLIENTS) {
   for (const [how, headers] of [
@@ -48,7 +34,7 @@ for (const { name, HttpAgent } of OFFICIAL_CLIENTS) {
         headers,
         initialMessages: [userMessage("let me in")],
       });
-      const { err, events } = await expectRefusal(agent);
+      const { err, events } = await expectRejection(agent);
       assert.equal(err.status, 401, `error: ${err.message}`);
       assert.equal(err.payload?.error?.code, "unauthenticated", `payload: ${JSON.stringify(err.payload)}`);
       assert.deepEqual(events, [], "no events for a refused request");

@@ -160,6 +160,21 @@ export async function runChecked(agent, params = {}) {
   return { runId, events, finished, newMessages: result.newMessages };
 }
 
+// Runs the agent expecting rejection, without the client's console.error noise.
+export async function expectRejection(agent) {
+  const events = [];
+  const quiet = console.error;
+  console.error = () => {};
+  try {
+    await agent.runAgent({}, { onEvent: ({ event }) => void events.push(event) });
+  } catch (err) {
+    return { err, events };
+  } finally {
+    console.error = quiet;
+  }
+  assert.fail(`runAgent resolved; events: ${events.map((e) => e.type).join(", ") || "(none)"}`);
+}
+
 /** Adds a user message to the agent, runs it and returns the assistant text reply. */
 export async function sayAndRun(agent, text, params = {}) {
   const user = userMessage(text);

@@ -10,7 +10,6 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
 
 if [ ! -x "$CHROMIUM_BIN" ]; then
@@ -19,14 +18,7 @@ if [ ! -x "$CHROMIUM_BIN" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-
-if [ -z "${AGENTD_BIN:-}" ]; then
-  echo "building agentd" >&2
-  (cd "$root" && go build -o "$TMP/agentd" ./cmd/agentd)
-  export AGENTD_BIN="$TMP/agentd"
-fi
+source "$here/../../jstest/agentd-bin.sh"
 
 cd "$here"
 npm ci --no-audit --no-fund

@@ -110,6 +110,20 @@ f.test("a reload keeps the tab signed in; sign out forgets the key and asks agai
   await page.waitForFunction(() => document.querySelectorAll("#thread-list li").length > 0, null, { timeout: UI_TIMEOUT_MS });
 });
 
+f.test("a stored key that agentd no longer accepts is dropped and the page asks again", async (page) => {
+  await page.addInitScript(() => sessionStorage.setItem("agentd.credential", "a-key-that-was-revoked"));
+  const threadId = randomUUID();
+  await seed(asKey(), "kept while signed out");
+  await page.goto(`${f.baseUrl}/#thread=${threadId}`);
+  await dialog(page).waitFor({ state: "visible" });
+  assert.match(await page.textContent("#sign-in-reason"), /^agentd did not accept your key or token \(.+\)\. Sign in again\.$/);
+  assert.equal(await storedCredential(page), null, "the refused key is forgotten");
+  await signIn(page, KEY);
+  await dialog(page).waitFor({ state: "hidden" });
+  // The list refused at load is sent again with the new key.
+  await page.waitForFunction(() => document.querySelectorAll("#thread-list li").length > 0, null, { timeout: UI_TIMEOUT_MS });
+});
+
 f.test("signed in with a user's token, the page shows only that user's threads", async (page) => {
   const carols = await Promise.all([seed(asKey("carol"), "carol one"), seed(asKey("carol"), "carol two")]);
   const others = await Promise.all([seed(asKey("dave"), "dave's"), seed(asKey(), "the service's")]);

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Builds agentd and drives it with the official AG-UI clients
 # (@ag-ui/client 1.0.0 and 0.0.59). Extra arguments go to `node --test`,
-# e.g. ./run.sh --test-name-pattern='frontend tool'.
+# e.g. ./run.sh --test-name-pattern='frontend tool'. The suite runs twice:
+# against agentd without authentication (loopback) and against one that
+# requires an API key; AGENTD_TEST_AUTH=none or =key runs one of them.
+# AGENTD_BIN, when set, is used instead of a fresh build.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-
-echo "building agentd" >&2
-(cd "$root" && go build -o "$TMP/agentd" ./cmd/agentd)
+source "$here/../jstest/agentd-bin.sh"
 
 cd "$here"
 if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
-AGENTD_BIN="$TMP/agentd" node --test --test-reporter=spec "$@" test/*.test.mjs
+for mode in ${AGENTD_TEST_AUTH:-none key}; do
+  echo "== conformance, auth: $mode" >&2
+  AGENTD_TEST_AUTH="$mode" node --test --test-reporter=spec "$@" test/*.test.mjs
+done

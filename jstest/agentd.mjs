@@ -2,8 +2,14 @@
 // against: started from $AGENTD_BIN on a free port with its own SQLite
 // file, polled until ready, stopped by its PID. Node built-ins only, so
 // both suites import it by path whatever their own dependencies.
+//
+// AGENTD_TEST_AUTH=key runs a suite against an agentd that requires an API
+// key (`--api-keys`, one random key per test process); the suites send
+// authHeaders() on every request. Unset (or "none"), agentd runs as by
+// default: no authentication, loopback only.
 
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -12,6 +18,20 @@ import path from "node:path";
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 const MAX_LOG_BYTES = 256 * 1024;
+
+const AUTH_MODES = ["none", "key"];
+export const TEST_AUTH = process.env.AGENTD_TEST_AUTH || "none";
+if (!AUTH_MODES.includes(TEST_AUTH)) {
+  throw new Error(`AGENTD_TEST_AUTH=${TEST_AUTH}: want one of ${AUTH_MODES.join(", ")}`);
+}
+
+/** The API key every server of this process requires, or "" without auth. */
+export const TEST_API_KEY = TEST_AUTH === "key" ? `test-${randomBytes(24).toString("base64url")}` : "";
+
+/** The headers a request needs to be accepted by the servers startServer starts. */
+export function authHeaders() {
+  return TEST_API_KEY ? { Authorization: `Bearer ${TEST_API_KEY}` } : {};
+}
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -105,7 +125,9 @@ export class Server {
 /**
  * Starts `$AGENTD_BIN serve` with the sim model, its own port and SQLite
  * file, and waits until it is ready. extraArgs are appended to the serve
- * flags; runner names the script that sets AGENTD_BIN, for the error.
+ * flags; runner names the script that sets AGENTD_BIN, for the error. With
+ * AGENTD_TEST_AUTH=key it also requires TEST_API_KEY, unless extraArgs
+ * configure authentication themselves (--api-keys, --jwt-secret).
  */
 export async function startServer(extraArgs = [], { runner = "its run.sh", tmpPrefix = "agentd-test-" } = {}) {
   const bin = process.env.AGENTD_BIN;
@@ -119,6 +141,8 @@ export async function startServer(extraArgs = [], { runner = "its run.sh", tmpPr
     "--model", "sim",
     ...extraArgs,
   ];
+  const ownAuth = extraArgs.some((a) => a === "--api-keys" || a === "--jwt-secret");
+  if (TEST_API_KEY && !ownAuth) args.push("--api-keys", TEST_API_KEY);
   // The flags say everything: no AGENTD_* or PORT setting may leak in.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => k !== "PORT" && !k.startsWith("AGENTD_")),

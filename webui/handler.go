@@ -27,6 +27,7 @@ var scripts = []string{
 	"static/chat.js",
 	"static/panels.js",
 	"static/app.js",
+	"static/auth.js",
 	"static/fold.js",
 	"static/runs.js",
 	"static/threads.js",

@@ -6,15 +6,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-
-if [ -z "${AGENTD_BIN:-}" ]; then
-  tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
-  echo "building agentd" >&2
-  (cd "$root" && go build -o "$tmp/agentd" ./cmd/agentd)
-  export AGENTD_BIN="$tmp/agentd"
-fi
+source "$here/../../jstest/agentd-bin.sh"
 
 cd "$here"
 if [ ! -d node_modules ]; then

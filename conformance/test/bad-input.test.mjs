@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 
-import { CLIENTS, fetchJSON, newId, useServer, userMessage } from "./helpers.mjs";
+import { CLIENTS, expectRejection, fetchJSON, newId, useServer, userMessage } from "./helpers.mjs";
 
 const server = useServer();
 
@@ -65,21 +65,6 @@ function agentSendingBody(HttpAgent, url, rewrite) {
     }
   }
   return new RewritingAgent({ url, threadId: newId(), initialMessages: [userMessage("hello")] });
-}
-
-// Runs the agent expecting rejection, without the client's console.error noise.
-async function expectRejection(agent) {
-  const events = [];
-  const quiet = console.error;
-  console.error = () => {};
-  try {
-    await agent.runAgent({}, { onEvent: ({ event }) => void events.push(event) });
-  } catch (err) {
-    return { err, events };
-  } finally {
-    console.error = quiet;
-  }
-  assert.fail(`runAgent resolved; events: ${events.map((e) => e.type).join(", ") || "(none)"}`);
 }
 
 for (const { name, HttpAgent } of CLIENTS) {

@@ -9,14 +9,27 @@ import { after, before, test } from "node:test";
 import { HttpAgent as HttpAgent100 } from "@ag-ui/client";
 import { HttpAgent as HttpAgent0059 } from "agui-client-0059";
 
-import { startServer as startAgentd } from "../../jstest/agentd.mjs";
+import { TEST_API_KEY, authHeaders, startServer as startAgentd } from "../../jstest/agentd.mjs";
 
 // Every scenario runs once per client: 1.0.0 is current, 0.0.59 is what
 // CopilotKit's latest packages still pin.
-export const CLIENTS = [
+export const OFFICIAL_CLIENTS = [
   { name: "@ag-ui/client@1.0.0", HttpAgent: HttpAgent100 },
   { name: "@ag-ui/client@0.0.59", HttpAgent: HttpAgent0059 },
 ];
+
+// With AGENTD_TEST_AUTH=key every agent sends the suite's key through the
+// clients' own `headers` option, as an app's server would.
+const sendingKey = (HttpAgent) =>
+  class extends HttpAgent {
+    constructor(config = {}) {
+      super({ ...config, headers: { ...authHeaders(), ...config.headers } });
+    }
+  };
+
+export const CLIENTS = OFFICIAL_CLIENTS.map((c) => (TEST_API_KEY ? { ...c, HttpAgent: sendingKey(c.HttpAgent) } : c));
+
+export { authHeaders };
 
 export const newId = () => randomUUID();
 
@@ -147,6 +160,21 @@ export async function runChecked(agent, params = {}) {
   return { runId, events, finished, newMessages: result.newMessages };
 }
 
+// Runs the agent expecting rejection, without the client's console.error noise.
+export async function expectRejection(agent) {
+  const events = [];
+  const quiet = console.error;
+  console.error = () => {};
+  try {
+    await agent.runAgent({}, { onEvent: ({ event }) => void events.push(event) });
+  } catch (err) {
+    return { err, events };
+  } finally {
+    console.error = quiet;
+  }
+  assert.fail(`runAgent resolved; events: ${events.map((e) => e.type).join(", ") || "(none)"}`);
+}
+
 /** Adds a user message to the agent, runs it and returns the assistant text reply. */
 export async function sayAndRun(agent, text, params = {}) {
   const user = userMessage(text);
@@ -177,8 +205,10 @@ export function assertSimReply(reply, userText, turn) {
 // ---------------------------------------------------------------------------
 // Plain HTTP
 
-export async function fetchJSON(url, init) {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+/** fetch with the suite's credentials (if any) and a timeout, the body read as JSON when it is. */
+export async function fetchJSON(url, init = {}) {
+  const headers = { ...authHeaders(), ...init.headers };
+  const res = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
   let body;
   try {

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 
-import { assertSimReply, newId, runChecked, useServer, userMessage } from "./helpers.mjs";
+import { assertSimReply, authHeaders, newId, runChecked, useServer, userMessage } from "./helpers.mjs";
 
 const server = useServer();
 
@@ -32,7 +32,7 @@ server.test("the response is bare-LF SSE with one JSON event per data frame", as
   const runId = newId();
   const res = await fetch(server.baseUrl + "/", {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream", ...authHeaders() },
     body: JSON.stringify({
       threadId,
       runId,

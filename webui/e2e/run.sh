@@ -3,11 +3,13 @@
 # playwright-core) against a real agentd process per test file. Installs
 # Chromium when it is missing. Extra arguments go to `node --test`, e.g.
 # ./run.sh --test-name-pattern='barChart'. AGENTD_BIN, when set, is used
-# instead of a fresh build; SCREENSHOT_DIR keeps the screenshot.
+# instead of a fresh build; SCREENSHOT_DIR keeps the screenshots. The suite
+# runs twice: against agentd without authentication and against one that
+# requires an API key (each page then starts signed in with it);
+# AGENTD_TEST_AUTH=none or =key runs one of them.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
 
 if [ ! -x "$CHROMIUM_BIN" ]; then
@@ -16,17 +18,13 @@ if [ ! -x "$CHROMIUM_BIN" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-
-if [ -z "${AGENTD_BIN:-}" ]; then
-  echo "building agentd" >&2
-  (cd "$root" && go build -o "$TMP/agentd" ./cmd/agentd)
-  export AGENTD_BIN="$TMP/agentd"
-fi
+source "$here/../../jstest/agentd-bin.sh"
 
 cd "$here"
 npm ci --no-audit --no-fund
 
 # One test file at a time: each runs its own agentd and Chromium.
-node --test --test-concurrency=1 --test-reporter=spec "$@" test/*.test.mjs
+for mode in ${AGENTD_TEST_AUTH:-none key}; do
+  echo "== browser tests, auth: $mode" >&2
+  AGENTD_TEST_AUTH="$mode" node --test --test-concurrency=1 --test-reporter=spec "$@" test/*.test.mjs
+done

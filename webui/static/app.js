@@ -5,30 +5,6 @@
 
 const base = new URL("./", location.href);
 const api = (path) => new URL(path, base);
-// The credential the page sends once the server has asked for one (401):
-// kept in this tab's sessionStorage only, sent as a Bearer token.
-const KEY_ITEM = "agentd.key";
-
-// apiFetch is fetch with the credential. On a 401 it asks for a key (once
-// for requests refused together: a key entered meanwhile is just retried)
-// and sends the request again; the server refuses before reading a body,
-// so resending it is safe.
-async function apiFetch(url, init = {}) {
-  let sent = sessionStorage.getItem(KEY_ITEM);
-  for (let tries = 0; ; tries++) {
-    const headers = new Headers(init.headers || {});
-    if (sent) headers.set("Authorization", `Bearer ${sent}`);
-    const res = await fetch(url, { ...init, headers });
-    if (res.status !== 401 || tries === 2) return res;
-    let current = sessionStorage.getItem(KEY_ITEM);
-    if (current === sent) {
-      current = (prompt(sent ? "agentd refused the key. API key:" : "agentd needs an API key:") || "").trim();
-      if (!current) return res;
-      sessionStorage.setItem(KEY_ITEM, current);
-    }
-    sent = current;
-  }
-}
 const STORAGE_KEY = "agentd.threadId";
 const THREAD_PAGE = 20;
 // Frontend tool rounds in a row before the page stops starting new runs,

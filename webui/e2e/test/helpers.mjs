@@ -11,8 +11,9 @@ import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
-import { startServer as startAgentd } from "../../../jstest/agentd.mjs";
+import { TEST_API_KEY, authHeaders, startServer as startAgentd } from "../../../jstest/agentd.mjs";
 
+export { authHeaders };
 
 export const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -52,9 +53,12 @@ async function launchBrowser() {
 /**
  * useFixture starts one agentd (with extraArgs) and one Chromium for the
  * calling test file. Each test gets a fresh page whose console errors and
- * uncaught exceptions fail the test; a failure prints the server's output.
+ * uncaught exceptions fail the test (but those matching expectedConsole);
+ * a failure prints the server's output. When the suite runs with a test API
+ * key (AGENTD_TEST_AUTH=key) every page starts signed in with it, unless
+ * signedIn is false.
  */
-export function useFixture({ extraArgs = [] } = {}) {
+export function useFixture({ extraArgs = [], signedIn = true, expectedConsole = /status of 404/ } = {}) {
   let server = null;
   let browser = null;
   const fixture = {
@@ -71,10 +75,10 @@ export function useFixture({ extraArgs = [] } = {}) {
         const problems = [];
         page.on("pageerror", (err) => problems.push(`uncaught: ${err.message}`));
         page.on("console", (msg) => {
-          // A 404 for a thread that is not saved yet, or the 401 that makes
-          // the page ask for a key, is expected; any other
-          // console error is a bug in the page.
-          if (msg.type() === "error" && !/status of 40[14]/.test(msg.text())) problems.push(`console: ${msg.text()}`);
+          // A 404 for a thread that is not saved yet is expected (and what
+          // expectedConsole allows); any other console error is a bug in
+          // the page.
+          if (msg.type() === "error" && !expectedConsole.test(msg.text())) problems.push(`console: ${msg.text()}`);
         });
         try {
           await fn(page, t);
@@ -92,6 +96,10 @@ export function useFixture({ extraArgs = [] } = {}) {
   before(async () => {
     server = await startServer(extraArgs);
     browser = await launchBrowser();
+    if (TEST_API_KEY && signedIn) {
+      // As if the user had signed in on this tab: the page's own storage.
+      await browser.context.addInitScript((key) => sessionStorage.setItem("agentd.credential", key), TEST_API_KEY);
+    }
   });
   after(async () => {
     if (browser) {
@@ -180,18 +188,21 @@ export async function bubbles(page) {
 // ---------------------------------------------------------------------------
 // The server's side of the story
 
-export async function getThread(baseUrl, threadId) {
-  const res = await fetch(`${baseUrl}/threads/${encodeURIComponent(threadId)}`, { signal: AbortSignal.timeout(10_000) });
+export async function getThread(baseUrl, threadId, headers = authHeaders()) {
+  const res = await fetch(`${baseUrl}/threads/${encodeURIComponent(threadId)}`, {
+    headers,
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   assert.equal(res.status, 200, `GET /threads/${threadId}: ${text}`);
   return JSON.parse(text);
 }
 
 /** Runs the default agent once from outside the page, reading the stream to its end. */
-export async function runFromOutside(baseUrl, input) {
+export async function runFromOutside(baseUrl, input, headers = authHeaders()) {
   const res = await fetch(baseUrl + "/", {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream", ...headers },
     body: JSON.stringify({ tools: [], context: [], forwardedProps: {}, ...input }),
     signal: AbortSignal.timeout(10_000),
   });

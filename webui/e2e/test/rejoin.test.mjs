@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 
-import { bubbles, getThread, openFreshPage, send, useFixture, waitFinished, waitIdle } from "./helpers.mjs";
+import { authHeaders, bubbles, getThread, openFreshPage, send, useFixture, waitFinished, waitIdle } from "./helpers.mjs";
 
 // A slow model: a reply streams for about three seconds. Finished runs'
 // events are kept for one second only, so a late rejoin finds them gone.
@@ -49,7 +49,7 @@ f.test("a rejoin after the run's events expired shows the saved thread", async (
   // are no longer kept (--rejoin-window 1s).
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const res = await fetch(`${f.baseUrl}/runs/${runId}/events`, { headers: { "Last-Event-ID": "0" } });
+    const res = await fetch(`${f.baseUrl}/runs/${runId}/events`, { headers: { "Last-Event-ID": "0", ...authHeaders() } });
     await res.text();
     if (res.status === 404) break;
     assert.ok(Date.now() < deadline, `the run's events were still served (HTTP ${res.status})`);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 
-import { bubbles, openFreshPage, runFromOutside, send, threadIdOf, useFixture, waitFinished, waitIdle } from "./helpers.mjs";
+import { authHeaders, bubbles, openFreshPage, runFromOutside, send, threadIdOf, useFixture, waitFinished, waitIdle } from "./helpers.mjs";
 
 const f = useFixture();
 
@@ -35,7 +35,7 @@ f.test("threads are listed, opened, started and deleted", async (page) => {
   page.once("dialog", (d) => d.accept());
   await item(page, second).getByRole("button", { name: `Delete thread ${second}` }).click();
   await item(page, second).waitFor({ state: "detached" });
-  const gone = await fetch(`${f.baseUrl}/threads/${second}`);
+  const gone = await fetch(`${f.baseUrl}/threads/${second}`, { headers: authHeaders() });
   assert.equal(gone.status, 404, "DELETE /threads/{id} removed it");
 
   // Deleting the open thread moves the page to a new one.
@@ -52,7 +52,7 @@ f.test("threads are listed, opened, started and deleted", async (page) => {
   await waitIdle(page);
   page.once("dialog", (d) => d.dismiss());
   await item(page, kept).getByRole("button", { name: `Delete thread ${kept}` }).click();
-  assert.equal((await fetch(`${f.baseUrl}/threads/${kept}`)).status, 200);
+  assert.equal((await fetch(`${f.baseUrl}/threads/${kept}`, { headers: authHeaders() })).status, 200);
 });
 
 f.test("the list pages with `next` behind Load more", async (page) => {

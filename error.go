@@ -21,6 +21,9 @@ const (
 	CodeNotFound        Code = "not_found"       // 404
 	CodeConflict        Code = "conflict"        // 409: e.g. the thread already has a run
 	CodeRateLimited     Code = "rate_limited"    // 429
+	// 429: the user spent the day's --user-tokens-per-day; Retry-After
+	// says when the UTC day ends.
+	CodeTokenQuota Code = "token_quota"
 	// 403: a new thread would take its user over --max-threads-per-user;
 	// waiting does not help, deleting threads does.
 	CodeTooManyThreads Code = "too_many_threads"

@@ -30,4 +30,22 @@ type Run struct {
 	FinishedAt time.Time // zero while running
 	ErrorCode  RunErrorCode
 	ErrorMsg   string
+	Usage      Usage // the tokens its model calls used, as committed so far
 }
+
+// Usage counts the tokens of model calls. InputTokens includes the cached
+// ones: CachedInputTokens is the part of the input the provider read from
+// its prompt cache.
+type Usage struct {
+	InputTokens       int64 `json:"inputTokens"`
+	OutputTokens      int64 `json:"outputTokens"`
+	CachedInputTokens int64 `json:"cachedInputTokens"`
+}
+
+// Add returns the sum of u and v.
+func (u Usage) Add(v Usage) Usage {
+	return Usage{u.InputTokens + v.InputTokens, u.OutputTokens + v.OutputTokens, u.CachedInputTokens + v.CachedInputTokens}
+}
+
+// Total is what a token budget counts: input and output tokens.
+func (u Usage) Total() int64 { return u.InputTokens + u.OutputTokens }

@@ -42,7 +42,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req *chatReque
 		ID: id, Object: "chat.completion", Created: time.Now().Unix(), Model: req.Model,
 		SystemFingerprint: "fp_fakellm",
 		Choices:           []completionChoice{{Message: msg, Logprobs: jsonNull, FinishReason: p.finish}},
-		Usage:             usageOf(req, p, pieces),
+		Usage:             usageOf(req, p, pieces, s.cache.cached(req)),
 	})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))

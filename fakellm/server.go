@@ -19,6 +19,7 @@ type Server struct {
 	seq   atomic.Uint64
 	mux   *http.ServeMux
 	stats stats
+	cache *prefixCache
 }
 
 // New returns the simulator for cfg. It panics if cfg does not validate:
@@ -28,7 +29,7 @@ func New(cfg Config) *Server {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}
-	s := &Server{cfg: cfg.withDefaults(), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg.withDefaults(), mux: http.NewServeMux(), cache: newPrefixCache()}
 	s.mux.HandleFunc("POST /v1/chat/completions", s.chat)
 	s.mux.HandleFunc("POST /chat/completions", s.chat)
 	s.mux.HandleFunc("GET /v1/models", s.models)

@@ -71,7 +71,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *chatRequest
 	st.write(delta{}, &p.finish)
 	if st.base.Usage != nil {
 		done := st.base
-		done.Usage, _ = json.Marshal(usageOf(req, p, len(pieces)))
+		done.Usage, _ = json.Marshal(usageOf(req, p, len(pieces), s.cache.cached(req)))
 		st.send(done)
 	}
 	st.w.Write([]byte("data: [DONE]\n\n"))
@@ -112,9 +112,11 @@ func (st *streamer) flush() {
 	}
 }
 
-// usageOf counts the reply: one token per text token or argument piece.
-func usageOf(req *chatRequest, p *plan, pieces int) usage {
-	u := usage{PromptTokens: req.promptTokens(), CompletionTokens: pieces}
+// usageOf counts the reply: one token per text token or argument piece,
+// and cached of the prompt's tokens as read from the prompt cache.
+func usageOf(req *chatRequest, p *plan, pieces, cached int) usage {
+	u := usage{PromptTokens: req.promptTokens(), CompletionTokens: pieces,
+		PromptTokensDetails: promptTokensDetails{CachedTokens: cached}}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	return u
 }

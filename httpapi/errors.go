@@ -23,6 +23,7 @@ var statusOf = map[agentd.Code]int{
 	agentd.CodeNotFound:        http.StatusNotFound,
 	agentd.CodeConflict:        http.StatusConflict,
 	agentd.CodeRateLimited:     http.StatusTooManyRequests,
+	agentd.CodeTokenQuota:      http.StatusTooManyRequests,
 	agentd.CodeOverloaded:      http.StatusServiceUnavailable,
 	agentd.CodeUnavailable:     http.StatusServiceUnavailable,
 	agentd.CodeInternal:        http.StatusInternalServerError,

@@ -56,8 +56,12 @@ type ToolCallDelta struct {
 }
 
 // Usage counts tokens of a turn, when the provider reports them.
+// InputTokens is the whole prompt, cached part included; CachedInputTokens
+// is the part read from the provider's prompt cache. Model names the model
+// that was asked (the provider's configured model), for metrics.
 type Usage struct {
-	InputTokens, OutputTokens int
+	InputTokens, OutputTokens, CachedInputTokens int
+	Model                                        string
 }
 
 // The model-side limits a call can exceed; errors.Is finds them in the

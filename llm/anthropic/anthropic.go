@@ -95,7 +95,7 @@ func (p *Provider) Stream(ctx context.Context, req *llm.Request, emit func(llm.D
 	stream := p.client.Messages.NewStreaming(ctx, params, option.WithMiddleware(seen.Record))
 	defer stream.Close()
 
-	var st streamState
+	st := streamState{model: p.model}
 	for stream.Next() {
 		if err := st.event(stream.Current(), emit); err != nil {
 			return err // emit's error as is, or a malformed stream

@@ -16,7 +16,10 @@ type streamState struct {
 	stopped bool                 // message_stop arrived
 	tools   map[int64]*toolBlock // tool_use blocks by content block index
 	next    int                  // llm index of the next tool call
-	usage   llm.Usage
+	model   string               // the configured model, for usage
+	// The wire's counts: input excludes the cache reads and writes, which
+	// llm.Usage counts as input.
+	input, cacheRead, cacheWrite, output int64
 }
 
 type toolBlock struct {
@@ -28,7 +31,8 @@ type toolBlock struct {
 func (s *streamState) event(ev sdk.MessageStreamEventUnion, emit func(llm.Delta) error) error {
 	switch ev.Type {
 	case "message_start":
-		s.usage = llm.Usage{InputTokens: int(ev.Message.Usage.InputTokens), OutputTokens: int(ev.Message.Usage.OutputTokens)}
+		u := ev.Message.Usage
+		s.input, s.cacheRead, s.cacheWrite, s.output = u.InputTokens, u.CacheReadInputTokens, u.CacheCreationInputTokens, u.OutputTokens
 	case "content_block_start":
 		return s.blockStart(ev, emit)
 	case "content_block_delta":
@@ -56,19 +60,24 @@ func (s *streamState) event(ev sdk.MessageStreamEventUnion, emit func(llm.Delta)
 			return emit(llm.Delta{ToolCall: &llm.ToolCallDelta{Index: tb.index, Args: "{}"}})
 		}
 	case "message_delta":
-		// Counts here are cumulative; input_tokens appears when it changed
-		// (server tools), output_tokens always.
-		if n := ev.Usage.InputTokens; n > 0 {
-			s.usage.InputTokens = int(n)
-		}
-		if n := ev.Usage.OutputTokens; n > 0 {
-			s.usage.OutputTokens = int(n)
+		// Counts here are cumulative; the input counts appear when they
+		// changed (server tools), output_tokens always.
+		for _, c := range []struct {
+			dst *int64
+			n   int64
+		}{
+			{&s.input, ev.Usage.InputTokens}, {&s.cacheRead, ev.Usage.CacheReadInputTokens},
+			{&s.cacheWrite, ev.Usage.CacheCreationInputTokens}, {&s.output, ev.Usage.OutputTokens},
+		} {
+			if c.n > 0 {
+				*c.dst = c.n
+			}
 		}
 	case "message_stop":
 		s.stopped = true
-		if s.usage != (llm.Usage{}) {
-			u := s.usage
-			return emit(llm.Delta{Usage: &u})
+		if in := s.input + s.cacheRead + s.cacheWrite; in > 0 || s.output > 0 {
+			return emit(llm.Delta{Usage: &llm.Usage{InputTokens: int(in), OutputTokens: int(s.output),
+				CachedInputTokens: int(s.cacheRead), Model: s.model}})
 		}
 	}
 	return nil

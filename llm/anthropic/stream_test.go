@@ -85,7 +85,7 @@ func TestStream_RecordedFixture(t *testing.T) {
 	if calls := c.MustToolCalls(t); !reflect.DeepEqual(calls, want) {
 		t.Errorf("calls = %+v, want %+v", calls, want)
 	}
-	if u := c.Usage(); u == nil || *u != (llm.Usage{InputTokens: 472, OutputTokens: 89}) {
+	if u := c.Usage(); u == nil || *u != (llm.Usage{InputTokens: 472, OutputTokens: 89, Model: "claude-test"}) {
 		t.Errorf("usage = %+v, want 472 in, 89 out", u)
 	}
 }

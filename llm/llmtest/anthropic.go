@@ -31,17 +31,19 @@ func anthropicError(r Reply) any {
 // tokens, and message_stop. A tool_use block starts with its id and name
 // and an empty input; every argument fragment is an input_json_delta.
 func anthropicStream(sw *sseWriter, r Reply) {
-	var in, out int
+	// The wire's input_tokens leaves out the cache reads, which Usage
+	// counts as input.
+	var in, out, cached int
 	startOut := 0
 	if r.Usage != nil {
-		in, out, startOut = r.Usage.InputTokens, r.Usage.OutputTokens, 1
+		in, out, cached, startOut = r.Usage.InputTokens-r.Usage.CachedInputTokens, r.Usage.OutputTokens, r.Usage.CachedInputTokens, 1
 	}
 	sw.event("message_start", map[string]any{"type": "message_start", "message": map[string]any{
 		"id": "msg_llmtest", "type": "message", "role": "assistant", "model": "llmtest-model",
 		"content": []any{}, "stop_reason": nil, "stop_sequence": nil,
 		"usage": map[string]any{
 			"input_tokens": in, "output_tokens": startOut,
-			"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+			"cache_creation_input_tokens": 0, "cache_read_input_tokens": cached,
 		},
 	}})
 	sw.event("ping", map[string]any{"type": "ping"})

@@ -69,9 +69,10 @@ func openAIStream(sw *sseWriter, r Reply) {
 				"id": "chatcmpl-llmtest", "object": "chat.completion.chunk",
 				"created": 1700000000, "model": "llmtest-model", "choices": []any{},
 				"usage": map[string]any{
-					"prompt_tokens":     r.Usage.InputTokens,
-					"completion_tokens": r.Usage.OutputTokens,
-					"total_tokens":      r.Usage.InputTokens + r.Usage.OutputTokens,
+					"prompt_tokens":         r.Usage.InputTokens,
+					"completion_tokens":     r.Usage.OutputTokens,
+					"total_tokens":          r.Usage.InputTokens + r.Usage.OutputTokens,
+					"prompt_tokens_details": map[string]any{"cached_tokens": r.Usage.CachedInputTokens},
 				},
 			})
 		}

@@ -102,7 +102,7 @@ func (p *Provider) Stream(ctx context.Context, req *llm.Request, emit func(llm.D
 	if dec == nil {
 		return &llm.Error{Provider: Name, Kind: llm.ErrStream, Status: seen.Status, Err: errors.New("no response body")}
 	}
-	var st streamState
+	st := streamState{model: p.model}
 	for dec.Next() {
 		data := dec.Event().Data
 		if bytes.HasPrefix(data, []byte("[DONE]")) {

@@ -14,6 +14,7 @@ type streamState struct {
 	finished bool                // a finish_reason arrived
 	calls    map[int64]*callSlot // by the wire's tool_calls[].index
 	next     int                 // llm index of the next new tool call
+	model    string              // the configured model, for Usage
 }
 
 type callSlot struct {
@@ -33,8 +34,11 @@ type wireChunk struct {
 		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
 	Usage *struct {
-		PromptTokens     int64 `json:"prompt_tokens"`
-		CompletionTokens int64 `json:"completion_tokens"`
+		PromptTokens        int64 `json:"prompt_tokens"`
+		CompletionTokens    int64 `json:"completion_tokens"`
+		PromptTokensDetails struct {
+			CachedTokens int64 `json:"cached_tokens"`
+		} `json:"prompt_tokens_details"`
 	} `json:"usage"`
 	Error json.RawMessage `json:"error"`
 }
@@ -74,7 +78,8 @@ func (s *streamState) chunk(c *wireChunk, emit func(llm.Delta) error) error {
 	}
 	// With include_usage every chunk has "usage": null but the last.
 	if c.Usage != nil {
-		u := &llm.Usage{InputTokens: int(c.Usage.PromptTokens), OutputTokens: int(c.Usage.CompletionTokens)}
+		u := &llm.Usage{InputTokens: int(c.Usage.PromptTokens), OutputTokens: int(c.Usage.CompletionTokens),
+			CachedInputTokens: int(c.Usage.PromptTokensDetails.CachedTokens), Model: s.model}
 		return emit(llm.Delta{Usage: u})
 	}
 	return nil

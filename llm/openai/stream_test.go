@@ -80,10 +80,10 @@ func TestStream_RecordedFixtures(t *testing.T) {
 		{"openai_parallel_tools.sse", []llmtest.Call{
 			{Index: 0, ID: "call_Q2mN7dVxk1", Name: "get_weather", Args: `{"location": "Paris, France"}`},
 			{Index: 1, ID: "call_b7Rk0Zs3Wd", Name: "get_weather", Args: `{"location": "Bogotá, Colombia"}`},
-		}, llm.Usage{InputTokens: 82, OutputTokens: 54}},
+		}, llm.Usage{InputTokens: 82, OutputTokens: 54, Model: "gpt-test"}},
 		{"ollama_tool_call.sse", []llmtest.Call{
 			{Index: 0, ID: "call_u4kxo1xl", Name: "get_weather", Args: `{"location":"Paris"}`},
-		}, llm.Usage{InputTokens: 150, OutputTokens: 18}},
+		}, llm.Usage{InputTokens: 150, OutputTokens: 18, Model: "gpt-test"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {

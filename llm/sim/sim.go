@@ -50,7 +50,7 @@ func (m *Model) Stream(ctx context.Context, req *llm.Request, emit func(llm.Delt
 	last, users := lastMessage(req.Messages)
 	if last != nil && last.Role == agui.RoleUser {
 		if tool := namedTool(last.Text(), req.Tools); tool != nil {
-			return m.callTool(&p, tool, last.Text(), emit)
+			return m.callTool(&p, req, tool, last.Text(), emit)
 		}
 	}
 	words := strings.Fields(m.answer(last, users))
@@ -68,7 +68,17 @@ func (m *Model) Stream(ctx context.Context, req *llm.Request, emit func(llm.Delt
 			return err
 		}
 	}
-	return emit(llm.Delta{Usage: &llm.Usage{InputTokens: len(req.Messages) * 10, OutputTokens: len(words)}})
+	return emit(usage(req, len(words)))
+}
+
+// usage counts words as tokens: the prompt's (instructions and messages)
+// as input, the reply's as output. The simulated model has no cache.
+func usage(req *llm.Request, out int) llm.Delta {
+	in := len(strings.Fields(req.System))
+	for i := range req.Messages {
+		in += len(strings.Fields(req.Messages[i].Text()))
+	}
+	return llm.Delta{Usage: &llm.Usage{InputTokens: in, OutputTokens: out, Model: "sim"}}
 }
 
 func (m *Model) answer(last *agui.Message, users int) string {
@@ -85,7 +95,7 @@ func (m *Model) answer(last *agui.Message, users int) string {
 	return fmt.Sprintf("I heard: %s. This is turn %d.", strings.TrimSpace(last.Text()), users)
 }
 
-func (m *Model) callTool(p *pacer, tool *llm.Tool, text string, emit func(llm.Delta) error) error {
+func (m *Model) callTool(p *pacer, req *llm.Request, tool *llm.Tool, text string, emit func(llm.Delta) error) error {
 	args := exampleArgs(tool.Parameters, text)
 	if err := p.wait(); err != nil {
 		return err
@@ -104,7 +114,7 @@ func (m *Model) callTool(p *pacer, tool *llm.Tool, text string, emit func(llm.De
 			return err
 		}
 	}
-	return nil
+	return emit(usage(req, 1+len(strings.Fields(args))))
 }
 
 // lastMessage returns the last user, assistant or tool message and the

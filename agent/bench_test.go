@@ -32,6 +32,8 @@ func (s *countSink) Emit(ev *agui.Event) error {
 	return nil
 }
 
+func (s *countSink) Usage(llm.Usage) {}
+
 func (s *countSink) Checkpoint(context.Context, []agui.Message, json.RawMessage, bool) error {
 	return nil
 }

@@ -35,6 +35,10 @@ type Sink interface {
 	// non-nil, the new shared state. last says the run ends after this
 	// step, so the sink may write it together with the run's end.
 	Checkpoint(ctx context.Context, msgs []agui.Message, state json.RawMessage, last bool) error
+	// Usage reports the tokens of one model call, when the provider
+	// counted them: after the call, before its step's Checkpoint, and
+	// also for a call whose step then fails (its tokens were spent).
+	Usage(u llm.Usage)
 }
 
 // Outcome is how a run that did not fail ended.
@@ -136,6 +140,9 @@ func (s *step) run(ctx context.Context, model llm.Provider) (bool, Outcome, erro
 	err := model.Stream(ctx, &s.req, turn.add)
 	if cerr := turn.close(); err == nil {
 		err = cerr
+	}
+	if turn.usage != nil {
+		s.sink.Usage(*turn.usage)
 	}
 	if err != nil {
 		return true, Outcome{}, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,8 @@ type recorder struct {
 	events      []agui.Event
 	checkpoints [][]agui.Message
 	state       json.RawMessage
+	usage       []llm.Usage
+	steps       []int // len(usage) at each checkpoint
 	v           agui.Verifier
 	err         error
 }
@@ -45,11 +48,14 @@ func (r *recorder) Emit(ev *agui.Event) error {
 
 func (r *recorder) Checkpoint(_ context.Context, msgs []agui.Message, state json.RawMessage, _ bool) error {
 	r.checkpoints = append(r.checkpoints, msgs)
+	r.steps = append(r.steps, len(r.usage))
 	if state != nil {
 		r.state = state
 	}
 	return nil
 }
+
+func (r *recorder) Usage(u llm.Usage) { r.usage = append(r.usage, u) }
 
 func (r *recorder) types() string {
 	var s []string
@@ -195,4 +201,26 @@ func (failingModel) Stream(_ context.Context, _ *llm.Request, emit func(llm.Delt
 		return err
 	}
 	return &llm.Error{Provider: "failing", Kind: llm.ErrStream, Err: errors.New("cut")}
+}
+
+// Every model call's usage reaches the sink before its step's checkpoint:
+// here a tool call, then the answer to its result.
+func TestRun_UsageOfEveryCall(t *testing.T) {
+	t.Parallel()
+	a := &agent.Agent{Name: "a", Tools: []agent.Tool{tool("lookup",
+		func(context.Context, agent.Call) (agent.Result, error) { return agent.Text("found it"), nil })}}
+	rec := newRecorder()
+	if _, err := a.Run(context.Background(), userInput("please lookup"), rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.usage) != 2 || !reflect.DeepEqual(rec.steps, []int{1, 2}) {
+		t.Fatalf("usage %+v at checkpoints %v, want one per call, each before its checkpoint", rec.usage, rec.steps)
+	}
+	// sim counts words: "please lookup" in; the second call also reads the tool's result.
+	if u := rec.usage[0]; u.InputTokens != 2 || u.OutputTokens == 0 || u.Model != "sim" {
+		t.Errorf("first call's usage %+v", u)
+	}
+	if u := rec.usage[1]; u.InputTokens <= rec.usage[0].InputTokens || u.OutputTokens == 0 {
+		t.Errorf("second call's usage %+v, want more input than the first's", u)
+	}
 }

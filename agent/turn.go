@@ -20,6 +20,7 @@ type turn struct {
 	open     int // index in calls of the open tool call, or -1
 	byIndex  map[int]int
 	ev       agui.Event // the event being emitted: one per token, so reused
+	usage    *llm.Usage // as the provider reported it, nil when it did not
 }
 
 func newTurn(id string, newID func() string, sink Sink) *turn {
@@ -58,6 +59,10 @@ func (t *turn) add(d llm.Delta) error {
 	}
 	if d.ToolCall != nil {
 		return t.addCall(d.ToolCall)
+	}
+	if d.Usage != nil {
+		u := *d.Usage
+		t.usage = &u
 	}
 	return nil
 }

@@ -35,6 +35,7 @@ type serveConfig struct {
 	RejoinMemory int64
 	ThreadTTL    time.Duration
 	MaxThreads   int
+	TokensPerDay int64
 	MaxBody      int64
 	Heartbeat    time.Duration
 
@@ -112,6 +113,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.Int64Var(&c.RejoinMemory, "rejoin-memory", 16<<20, "bytes of finished runs' events kept in memory for rejoining (oldest dropped first)")
 	fs.DurationVar(&c.ThreadTTL, "thread-ttl", 0, "delete threads idle this long; 0 keeps them forever")
 	fs.IntVar(&c.MaxThreads, "max-threads-per-user", 10000, "threads one user may have; a run that would create one more gets 403 too_many_threads; 0: no cap; never applies to \"local\" (no authentication)")
+	fs.Int64Var(&c.TokensPerDay, "user-tokens-per-day", 0, "model tokens (input+output) one user's runs may use per UTC day; a run started over it gets 429 token_quota; 0: no budget")
 	fs.Int64Var(&c.MaxBody, "max-body", 8<<20, "largest request body in bytes")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", 15*time.Second, "gap between SSE keep-alive comments")
 	fs.IntVar(&c.MaxIDBytes, "max-id-bytes", 128, "longest threadId, runId, message id or tool call id in bytes (422)")
@@ -182,6 +184,8 @@ func (c *serveConfig) validate() error {
 		return errors.New("serve: --lease-ttl must be at least 1s")
 	case c.MaxThreads < 0:
 		return errors.New("serve: --max-threads-per-user must be at least 0")
+	case c.TokensPerDay < 0:
+		return errors.New("serve: --user-tokens-per-day must be at least 0")
 	case c.MaxBody < 1024:
 		return errors.New("serve: --max-body must be at least 1024")
 	case c.Heartbeat <= 0:

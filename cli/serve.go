@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -60,7 +61,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfo())
 	if c.PprofAddr != "" {
 		log.Warn("--pprof-addr is deprecated: use --admin-addr")
 	}
@@ -161,7 +162,8 @@ func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agen
 	host, _ := os.Hostname()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: agents, Model: model, Owner: host + "/" + uuid.NewString()[:8],
 		LeaseTTL: c.LeaseTTL, RunTimeout: c.RunTimeout, MaxThreadMessages: c.MaxThreadMessages, MaxThreadBytes: c.MaxThreadBytes, Retain: c.Rejoin, RetainBytes: c.RejoinMemory, Logger: log, DoubleSend: c.DoubleSend, Registerer: reg,
-		Events: co.events, Signals: co.signals, MaxThreadsPerUser: c.MaxThreads})
+		Events: co.events, Signals: co.signals, MaxThreadsPerUser: c.MaxThreads,
+		UserTokensPerDay: c.TokensPerDay})
 	if err != nil {
 		return fail(err)
 	}
@@ -229,4 +231,13 @@ func parsePrefixes(cidrs string) ([]netip.Prefix, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// buildInfo is agentd_build_info{version,go_version}, always 1: it tells
+// the dashboards which build each instance runs.
+func buildInfo() prometheus.Collector {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "agentd_build_info",
+		Help: "The build of this instance, always 1."}, []string{"version", "go_version"})
+	g.WithLabelValues(Version, runtime.Version()).Set(1)
+	return g
 }

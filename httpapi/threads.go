@@ -18,6 +18,27 @@ type threadBody struct {
 	Version  int64           `json:"version"`
 	Messages any             `json:"messages"` // []agui.Message, or []historyMessage
 	State    json.RawMessage `json:"state"`
+	Runs     []runBody       `json:"runs"` // oldest first
+}
+
+// runBody is one run of a thread, with the tokens its model calls used.
+type runBody struct {
+	RunID  string           `json:"runId"`
+	Status agentd.RunStatus `json:"status"`
+	Usage  agentd.Usage     `json:"usage"`
+}
+
+// threadRuns lists the thread's runs for the answer.
+func (s *Server) threadRuns(r *http.Request, id string) ([]runBody, error) {
+	runs, err := s.cfg.Store.ListRuns(r.Context(), userOf(r), id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runBody, len(runs))
+	for i, run := range runs {
+		out[i] = runBody{RunID: run.ID, Status: run.Status, Usage: run.Usage}
+	}
+	return out, nil
 }
 
 // historyMessage is a message of GET /threads/{id}?include=superseded:
@@ -48,7 +69,12 @@ func (s *Server) handleGetThread(w http.ResponseWriter, r *http.Request) {
 	if msgs == nil {
 		msgs = []agui.Message{}
 	}
-	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State})
+	runs, err := s.threadRuns(r, t.ID)
+	if err != nil {
+		writeError(w, storeError(err, "thread"))
+		return
+	}
+	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State, Runs: runs})
 }
 
 // handleThreadHistory answers every message of the thread, current and
@@ -63,7 +89,12 @@ func (s *Server) handleThreadHistory(w http.ResponseWriter, r *http.Request) {
 	for i, m := range all {
 		msgs[i] = historyMessage{Message: m.Message, Superseded: m.SupersededBy != "", SupersededBy: m.SupersededBy}
 	}
-	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State})
+	runs, err := s.threadRuns(r, t.ID)
+	if err != nil {
+		writeError(w, storeError(err, "thread"))
+		return
+	}
+	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State, Runs: runs})
 }
 
 func (s *Server) handleListThreads(w http.ResponseWriter, r *http.Request) {

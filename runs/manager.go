@@ -61,6 +61,11 @@ type Config struct {
 	// cap); a run that would create one more is refused with
 	// CodeTooManyThreads. It does not apply to agentd.LocalUser.
 	MaxThreadsPerUser int
+	// UserTokensPerDay is each user's budget of model tokens (input and
+	// output) per UTC day (0: none): a run of a user whose runs already
+	// used it is refused with CodeTokenQuota until the day ends. A run that
+	// crosses it finishes.
+	UserTokensPerDay int64
 }
 
 // Double-send policies.
@@ -100,6 +105,7 @@ func (c *Config) defaults() {
 type Manager struct {
 	cfg     Config
 	metrics *metrics
+	quota   *quota
 	agents  map[string]*agent.Agent
 	base    context.Context // parent of every run: runs outlive requests
 	stop    context.CancelFunc
@@ -129,7 +135,7 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.DoubleSend != DoubleSendReject && cfg.DoubleSend != DoubleSendInterrupt {
 		return nil, errors.New("runs: double-send policy must be reject or interrupt, not " + cfg.DoubleSend)
 	}
-	m := &Manager{cfg: cfg, metrics: newMetrics(cfg.Registerer), agents: map[string]*agent.Agent{}, runs: map[string]*Run{},
+	m := &Manager{cfg: cfg, metrics: newMetrics(cfg.Registerer), quota: newQuota(cfg.UserTokensPerDay), agents: map[string]*agent.Agent{}, runs: map[string]*Run{},
 		early: map[string]time.Time{}}
 	for _, a := range cfg.Agents {
 		if err := a.Validate(); err != nil {

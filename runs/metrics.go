@@ -3,6 +3,7 @@ package runs
 import (
 	"time"
 
+	"github.com/agentd/agentd/llm"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
@@ -15,6 +16,7 @@ type metrics struct {
 	duration   *prometheus.HistogramVec
 	firstToken prometheus.Histogram
 	store      *prometheus.HistogramVec
+	tokens     *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -30,6 +32,23 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBucketsRange(0.001, 60, 16)}),
 		store: f.NewHistogramVec(prometheus.HistogramOpts{Name: "agentd_store_op_seconds", Help: "Store operation latency.",
 			Buckets: prometheus.ExponentialBucketsRange(0.0001, 10, 14)}, []string{"op"}),
+		tokens: f.NewCounterVec(prometheus.CounterOpts{Name: "agentd_model_tokens_total",
+			Help: "Tokens of model calls as the providers reported them, by agent, model and kind (input, output, cached_input; input includes cached_input)."},
+			[]string{"agent", "model", "kind"}),
+	}
+}
+
+// countTokens adds one model call's usage to the token counter.
+func (m *metrics) countTokens(agent string, u llm.Usage) {
+	model := u.Model
+	if model == "" {
+		model = "unknown"
+	}
+	for _, k := range []struct {
+		kind string
+		n    int
+	}{{"input", u.InputTokens}, {"output", u.OutputTokens}, {"cached_input", u.CachedInputTokens}} {
+		m.tokens.WithLabelValues(agent, model, k.kind).Add(float64(k.n))
 	}
 }
 

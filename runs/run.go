@@ -10,6 +10,7 @@ import (
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/agent"
 	"github.com/agentd/agentd/agui"
+	"github.com/agentd/agentd/llm"
 	"github.com/agentd/agentd/store"
 )
 
@@ -35,6 +36,7 @@ type Run struct {
 	started   time.Time
 	output    bool              // the model has produced something
 	last      *store.Checkpoint // the last step, written by finish
+	usage     agentd.Usage      // of model calls not yet committed
 	renewing  atomic.Bool       // the agent runs: its lease must be kept
 }
 
@@ -95,13 +97,22 @@ func (r *Run) Checkpoint(ctx context.Context, msgs []agui.Message, state json.Ra
 	}
 	began := time.Now()
 	v, err := r.m.cfg.Store.Commit(ctx, store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence,
-		Version: r.version, TruncateAt: -1, Append: appended, State: state})
+		Version: r.version, TruncateAt: -1, Append: appended, State: state, Usage: r.usage})
 	r.m.metrics.storeOp("commit", began)
 	if err != nil {
 		return &storeError{err}
 	}
-	r.version = v
+	r.version, r.usage = v, agentd.Usage{}
 	return nil
+}
+
+// Usage implements agent.Sink: the call's tokens are counted now and
+// stored with the next checkpoint, or with the run's end (a failed run's
+// too: the tokens were spent).
+func (r *Run) Usage(u llm.Usage) {
+	r.m.metrics.countTokens(r.agent.Name, u)
+	r.usage = r.usage.Add(agentd.Usage{InputTokens: int64(u.InputTokens), OutputTokens: int64(u.OutputTokens),
+		CachedInputTokens: int64(u.CachedInputTokens)})
 }
 
 // storeError marks a failed checkpoint, so the run ends with a store code.
@@ -176,7 +187,7 @@ func (r *Run) execute() {
 func (r *Run) finish(fin *store.Finish, last *store.Checkpoint) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
 	defer cancel()
-	cp := store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence, Version: -1, TruncateAt: -1, Finish: fin}
+	cp := store.Checkpoint{RunID: r.ID, ThreadID: r.ThreadID, Fence: r.rec.Fence, Version: -1, TruncateAt: -1, Finish: fin, Usage: r.usage}
 	if last != nil {
 		cp.Version, cp.Append, cp.State = r.version, last.Append, last.State
 	}

@@ -52,6 +52,10 @@ func (m *Manager) Start(ctx context.Context, req Request) (*Run, error) {
 		release()
 		return nil, agentd.Errorf(agentd.CodeInternal, "the run request names no user")
 	}
+	if err := m.checkQuota(ctx, req.User); err != nil {
+		release()
+		return nil, err
+	}
 	m.mu.Lock()
 	if m.draining {
 		m.mu.Unlock()

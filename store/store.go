@@ -92,6 +92,12 @@ type Store interface {
 	// GetRun returns the run with that id, whoever's it is: callers acting
 	// for a user check Run.User.
 	GetRun(ctx context.Context, id string) (agentd.Run, error)
+	// ListRuns returns the runs of the user's thread, oldest first, each
+	// with its usage as committed. ErrNotFound as for GetThread.
+	ListRuns(ctx context.Context, user, threadID string) ([]agentd.Run, error)
+	// UserUsage returns the tokens the user's runs committed on the UTC
+	// day of day (see Checkpoint.Usage), the deleted threads' included.
+	UserUsage(ctx context.Context, user string, day time.Time) (agentd.Usage, error)
 
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
@@ -168,6 +174,10 @@ type Checkpoint struct {
 	Append     []AppendMessage
 	State      json.RawMessage // nil leaves the state unchanged
 	Finish     *Finish         // non-nil ends the run and frees the thread
+	// Usage is added to the run's usage, and to its user's for the UTC
+	// day of the store's clock at the commit (UserUsage), in the same
+	// transaction.
+	Usage agentd.Usage
 }
 
 // AppendMessage is a message and the run that produced it ("" when the

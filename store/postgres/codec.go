@@ -41,7 +41,7 @@ func decodeMessages(bodies []string) ([]agui.Message, error) {
 
 // runColumns is the column list scanRun reads, in order.
 const runColumns = `id, thread_id, user_id, agent, status, owner, fence, lease_until,
-	started_at, finished_at, error_code, error_msg`
+	started_at, finished_at, error_code, error_msg, input_tokens, output_tokens, cached_input_tokens`
 
 func scanRun(row pgx.Row) (agentd.Run, error) {
 	var (
@@ -50,7 +50,8 @@ func scanRun(row pgx.Row) (agentd.Run, error) {
 		finished *time.Time
 	)
 	err := row.Scan(&r.ID, &r.ThreadID, &r.User, &r.Agent, &status, &r.Owner, &r.Fence,
-		&r.LeaseUntil, &r.StartedAt, &finished, &r.ErrorCode, &r.ErrorMsg)
+		&r.LeaseUntil, &r.StartedAt, &finished, &r.ErrorCode, &r.ErrorMsg,
+		&r.Usage.InputTokens, &r.Usage.OutputTokens, &r.Usage.CachedInputTokens)
 	if err != nil {
 		return r, err
 	}

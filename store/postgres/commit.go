@@ -131,7 +131,30 @@ func (s *Store) queueCheckpoint(b *pgx.Batch, p store.Checkpoint, bodies []strin
 			WHERE id = $1`,
 			p.RunID, string(p.Finish.Status), ts(at), p.Finish.ErrorCode, p.Finish.ErrorMsg)
 	}
+	if u := p.Usage; u != (agentd.Usage{}) {
+		// The run's sums, then its user's of today (UTC): that row is
+		// locked last, so commits of one user's threads add no lock cycle.
+		b.Queue(`
+			WITH r AS (
+				UPDATE runs SET input_tokens = input_tokens + $2, output_tokens = output_tokens + $3,
+					cached_input_tokens = cached_input_tokens + $4
+				WHERE id = $1 RETURNING user_id
+			)
+			INSERT INTO user_usage (user_id, day, input_tokens, output_tokens, cached_input_tokens)
+			SELECT user_id, $5, $2, $3, $4 FROM r
+			ON CONFLICT (user_id, day) DO UPDATE SET
+				input_tokens = user_usage.input_tokens + EXCLUDED.input_tokens,
+				output_tokens = user_usage.output_tokens + EXCLUDED.output_tokens,
+				cached_input_tokens = user_usage.cached_input_tokens + EXCLUDED.cached_input_tokens`,
+			p.RunID, u.InputTokens, u.OutputTokens, u.CachedInputTokens, day(s.now()))
+	}
 	return updated
+}
+
+// day is the user_usage key of t's UTC day: its midnight, sent as a date.
+func day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // commitBatch sends b with the COMMIT of t, in one round trip, and returns

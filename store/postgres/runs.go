@@ -121,6 +121,44 @@ func (s *Store) GetRun(ctx context.Context, id string) (agentd.Run, error) {
 	return r, nil
 }
 
+// ListRuns implements store.Store. A thread's runs take ever larger
+// fences, so fence order is start order.
+func (s *Store) ListRuns(ctx context.Context, user, threadID string) ([]agentd.Run, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+runColumns+` FROM runs
+		WHERE thread_id = $1 AND user_id = $2 ORDER BY fence`, threadID, user)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list runs of %s: %w", threadID, err)
+	}
+	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (agentd.Run, error) { return scanRun(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list runs of %s: %w", threadID, err)
+	}
+	if len(runs) == 0 {
+		// Every thread has had a run; tell a missing one from a bare one all the same.
+		var one int
+		err := s.pool.QueryRow(ctx, `SELECT 1 FROM threads WHERE id = $1 AND user_id = $2`, threadID, user).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("postgres: list runs of %s: %w", threadID, store.ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("postgres: list runs of %s: %w", threadID, err)
+		}
+	}
+	return runs, nil
+}
+
+// UserUsage implements store.Store.
+func (s *Store) UserUsage(ctx context.Context, user string, at time.Time) (agentd.Usage, error) {
+	var u agentd.Usage
+	err := s.pool.QueryRow(ctx, `
+		SELECT input_tokens, output_tokens, cached_input_tokens FROM user_usage WHERE user_id = $1 AND day = $2`,
+		user, day(at)).Scan(&u.InputTokens, &u.OutputTokens, &u.CachedInputTokens)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return agentd.Usage{}, fmt.Errorf("postgres: usage of %s: %w", user, err)
+	}
+	return u, nil
+}
+
 // lostOf lists the runs of leases that are not among renewed, in order.
 func lostOf(leases []store.Lease, renewed []string) []string {
 	ok := make(map[string]bool, len(renewed))

@@ -39,7 +39,7 @@ func decodeMessage(body string) (agui.Message, error) {
 
 // runColumns is the column list scanRun reads, in order.
 const runColumns = `id, thread_id, user_id, agent, status, owner, fence, lease_until,
-	started_at, finished_at, error_code, error_msg`
+	started_at, finished_at, error_code, error_msg, input_tokens, output_tokens, cached_input_tokens`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -52,7 +52,8 @@ func scanRun(sc scanner) (agentd.Run, error) {
 		finished          sql.NullInt64
 	)
 	err := sc.Scan(&r.ID, &r.ThreadID, &r.User, &r.Agent, &status, &r.Owner, &r.Fence,
-		&leaseUntil, &start, &finished, &r.ErrorCode, &r.ErrorMsg)
+		&leaseUntil, &start, &finished, &r.ErrorCode, &r.ErrorMsg,
+		&r.Usage.InputTokens, &r.Usage.OutputTokens, &r.Usage.CachedInputTokens)
 	if err != nil {
 		return r, err
 	}

@@ -88,8 +88,32 @@ func (s *Store) writeCheckpoint(ctx context.Context, tx *sql.Tx, p store.Checkpo
 			return time.Time{}, err
 		}
 	}
+	if err := s.addUsage(ctx, tx, p.RunID, p.Usage); err != nil {
+		return time.Time{}, err
+	}
 	return updated, nil
 }
+
+// addUsage adds u to the run's usage and to its user's of today (UTC).
+func (s *Store) addUsage(ctx context.Context, tx *sql.Tx, runID string, u agentd.Usage) error {
+	if u == (agentd.Usage{}) {
+		return nil
+	}
+	var user string
+	err := tx.StmtContext(ctx, s.stmt.addRunUsage).QueryRowContext(ctx,
+		u.InputTokens, u.OutputTokens, u.CachedInputTokens, runID).Scan(&user)
+	if err != nil {
+		return fmt.Errorf("add run usage: %w", err)
+	}
+	if _, err := tx.StmtContext(ctx, s.stmt.addUserUsage).ExecContext(ctx,
+		user, day(s.now()), u.InputTokens, u.OutputTokens, u.CachedInputTokens); err != nil {
+		return fmt.Errorf("add user usage: %w", err)
+	}
+	return nil
+}
+
+// day is the user_usage key of t's UTC day.
+func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // checkCheckpoint validates p and encodes its messages, before the write
 // lock is taken.

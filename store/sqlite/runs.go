@@ -80,6 +80,42 @@ func (s *Store) GetRun(ctx context.Context, id string) (agentd.Run, error) {
 	return r, nil
 }
 
+// ListRuns implements store.Store. A thread's runs take ever larger
+// fences, so fence order is start order.
+func (s *Store) ListRuns(ctx context.Context, user, threadID string) ([]agentd.Run, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+runColumns+` FROM runs
+		WHERE thread_id = ? AND user_id = ? ORDER BY fence`, threadID, user)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list runs of %s: %w", threadID, err)
+	}
+	runs, err := collectRuns(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list runs of %s: %w", threadID, err)
+	}
+	if len(runs) == 0 {
+		// Every thread has had a run; tell a missing one from a bare one all the same.
+		var one int
+		err := s.read.QueryRowContext(ctx, `SELECT 1 FROM threads WHERE id = ? AND user_id = ?`, threadID, user).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("sqlite: list runs of %s: %w", threadID, store.ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list runs of %s: %w", threadID, err)
+		}
+	}
+	return runs, nil
+}
+
+// UserUsage implements store.Store.
+func (s *Store) UserUsage(ctx context.Context, user string, at time.Time) (agentd.Usage, error) {
+	var u agentd.Usage
+	err := s.stmt.readUsage.QueryRowContext(ctx, user, day(at)).Scan(&u.InputTokens, &u.OutputTokens, &u.CachedInputTokens)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return agentd.Usage{}, fmt.Errorf("sqlite: usage of %s: %w", user, err)
+	}
+	return u, nil
+}
+
 // collectRuns scans and closes rows of runColumns.
 func collectRuns(rows *sql.Rows) ([]agentd.Run, error) {
 	defer rows.Close()

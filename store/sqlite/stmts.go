@@ -30,11 +30,14 @@ type stmts struct {
 	renewRun        *sql.Stmt
 	renewThread     *sql.Stmt
 	writeMessages   *sql.Stmt
+	addRunUsage     *sql.Stmt
+	addUserUsage    *sql.Stmt
 
 	// read pool
 	readThread   *sql.Stmt
 	readMessages *sql.Stmt
 	readRun      *sql.Stmt
+	readUsage    *sql.Stmt
 
 	all []*sql.Stmt // every one above, for Close
 }
@@ -104,9 +107,22 @@ func (s *Store) prepare(ctx context.Context) error {
 			  AND lease_run_id = ?2 AND fence = ?3`},
 		{&st.renewRun, s.write, `UPDATE runs SET lease_until = ? WHERE id = ?`},
 		{&st.writeMessages, s.write, messagesSQL},
+		{&st.addRunUsage, s.write, `
+			UPDATE runs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+				cached_input_tokens = cached_input_tokens + ?
+			WHERE id = ? RETURNING user_id`},
+		{&st.addUserUsage, s.write, `
+			INSERT INTO user_usage (user_id, day, input_tokens, output_tokens, cached_input_tokens)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (user_id, day) DO UPDATE SET
+				input_tokens = input_tokens + excluded.input_tokens,
+				output_tokens = output_tokens + excluded.output_tokens,
+				cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens`},
 		{&st.readThread, s.read, `SELECT ` + threadColumns + ` FROM threads WHERE id = ? AND user_id = ?`},
 		{&st.readMessages, s.read, messagesSQL},
 		{&st.readRun, s.read, `SELECT ` + runColumns + ` FROM runs WHERE id = ?`},
+		{&st.readUsage, s.read, `
+			SELECT input_tokens, output_tokens, cached_input_tokens FROM user_usage WHERE user_id = ? AND day = ?`},
 	} {
 		stmt, err := q.db.PrepareContext(ctx, q.sql)
 		if err != nil {

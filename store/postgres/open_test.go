@@ -90,8 +90,8 @@ func TestOpen_ReopenKeepsData(t *testing.T) {
 	if err != nil || got.Status != agentd.RunSucceeded || !got.StartedAt.Equal(at) || !got.FinishedAt.Equal(at) {
 		t.Fatalf("run after reopen: %+v, %v", got, err)
 	}
-	if n := queryInt(t, url, `SELECT max(version_id) FROM goose_db_version`); n != 3 {
-		t.Fatalf("goose version %d, want 3", n)
+	if n := queryInt(t, url, `SELECT max(version_id) FROM goose_db_version`); n != 4 {
+		t.Fatalf("goose version %d, want 4", n)
 	}
 }
 

@@ -58,8 +58,8 @@ func TestOpen_ReopenKeepsData(t *testing.T) {
 		t.Fatalf("journal_mode %q, %v; want wal", mode, err)
 	}
 	var version int64
-	if err := db.QueryRow("SELECT MAX(version_id) FROM goose_db_version").Scan(&version); err != nil || version != 3 {
-		t.Fatalf("goose version %d, %v; want 3", version, err)
+	if err := db.QueryRow("SELECT MAX(version_id) FROM goose_db_version").Scan(&version); err != nil || version != 4 {
+		t.Fatalf("goose version %d, %v; want 4", version, err)
 	}
 }
 

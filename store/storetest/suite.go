@@ -43,6 +43,9 @@
 //     whose truncation cut it; an id is unique among current messages
 //     only. GetThread, the message count and the thread StartRun's
 //     Reconcile sees hold the current branch only.
+//   - A Checkpoint's Usage is applied with it or not at all; UserUsage
+//     keeps a deleted thread's tokens; ListRuns of a missing or another
+//     user's thread is ErrNotFound.
 package storetest
 
 import (
@@ -84,6 +87,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Ownership", testOwnership},
 		{"MaxThreads", testMaxThreads},
 		{"MaxThreadsConcurrent", testMaxThreadsConcurrent},
+		{"Usage", testUsage},
 		{"Ping", testPing},
 		{"Concurrency", testConcurrency},
 	}

@@ -62,8 +62,10 @@ type options struct {
 	store   store.Store
 	events  coord.EventLog
 	signals coord.Signals
-	// maxThreads is runs.Config.MaxThreadsPerUser.
-	maxThreads int
+	// maxThreads is runs.Config.MaxThreadsPerUser, tokensPerDay
+	// runs.Config.UserTokensPerDay.
+	maxThreads   int
+	tokensPerDay int64
 }
 
 // counterAgent is a test agent with a server tool that changes the shared
@@ -102,7 +104,7 @@ func setup(t testing.TB, o options) *bundle {
 	reg := prometheus.NewRegistry()
 	mgr, err := runs.New(runs.Config{Store: st, Agents: o.agents, Model: o.model, Logger: log, LeaseTTL: 3 * time.Second,
 		DoubleSend: o.doubleSend, Registerer: reg, MaxThreadMessages: o.threadMessages, MaxThreadBytes: o.threadBytes,
-		Events: o.events, Signals: o.signals, MaxThreadsPerUser: o.maxThreads})
+		Events: o.events, Signals: o.signals, MaxThreadsPerUser: o.maxThreads, UserTokensPerDay: o.tokensPerDay})
 	if err != nil {
 		t.Fatal(err)
 	}

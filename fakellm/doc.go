@@ -6,6 +6,8 @@
 // token, a stream cut mid-way, invalid tool-call JSON). Every decision is
 // drawn from a seeded generator keyed by the request's sequence number, so a
 // run with a fixed seed makes the same decisions in the same proportions.
+// Usage counts words as tokens; its cached_tokens are those of the longest
+// prefix of messages an earlier request also began with (see prefixCache).
 //
 // Use New for an http.Handler in tests, or Command for the `agentd fakellm`
 // subcommand.

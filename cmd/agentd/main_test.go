@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -184,8 +185,12 @@ func TestKill9BetweenAndDuringTurnsLosesNothing(t *testing.T) {
 func TestSIGTERMExitsZero(t *testing.T) {
 	p := startAgentd(t, freeAddr(t), "--store", "sqlite://"+filepath.Join(t.TempDir(), "a.db"))
 	// The embedded store's writer queue is exported.
-	if m := get(t, p.url+"/metrics"); !strings.Contains(m.body, "\nagentd_store_writes_queued 0\n") {
+	m := get(t, p.url+"/metrics")
+	if !strings.Contains(m.body, "\nagentd_store_writes_queued 0\n") {
 		t.Errorf("/metrics has no agentd_store_writes_queued 0")
+	}
+	if info := fmt.Sprintf("\nagentd_build_info{go_version=%q,version=\"dev\"} 1\n", runtime.Version()); !strings.Contains(m.body, info) {
+		t.Errorf("/metrics has no %q", strings.TrimSpace(info))
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

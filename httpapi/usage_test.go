@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -25,7 +24,8 @@ import (
 
 // usageTap serves fakellm and sums the usage its responses report, read
 // off the wire, so the test knows what agentd should have stored without
-// trusting agentd's own parsing.
+// trusting agentd's own parsing. A chunk is counted before it is passed
+// on, so the sum is complete once agentd has read the response.
 type usageTap struct {
 	h     http.Handler
 	mu    sync.Mutex
@@ -34,40 +34,48 @@ type usageTap struct {
 
 type tapWriter struct {
 	http.ResponseWriter
-	buf bytes.Buffer
+	tap  *usageTap
+	line []byte // the unfinished line so far
 }
 
 func (w *tapWriter) Write(b []byte) (int, error) {
-	w.buf.Write(b)
+	w.line = append(w.line, b...)
+	for {
+		i := bytes.IndexByte(w.line, '\n')
+		if i < 0 {
+			break
+		}
+		w.tap.count(string(w.line[:i]))
+		w.line = w.line[i+1:]
+	}
 	return w.ResponseWriter.Write(b)
 }
 
 func (w *tapWriter) Flush() { w.ResponseWriter.(http.Flusher).Flush() }
 
 func (u *usageTap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	tw := &tapWriter{ResponseWriter: w}
-	u.h.ServeHTTP(tw, r)
-	sc := bufio.NewScanner(&tw.buf)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue
-		}
-		var c struct {
-			Usage *struct {
-				Prompt     int64 `json:"prompt_tokens"`
-				Completion int64 `json:"completion_tokens"`
-				Details    struct {
-					Cached int64 `json:"cached_tokens"`
-				} `json:"prompt_tokens_details"`
-			} `json:"usage"`
-		}
-		if json.Unmarshal([]byte(data), &c) == nil && c.Usage != nil {
-			u.mu.Lock()
-			u.total = u.total.Add(agentd.Usage{InputTokens: c.Usage.Prompt, OutputTokens: c.Usage.Completion, CachedInputTokens: c.Usage.Details.Cached})
-			u.mu.Unlock()
-		}
+	u.h.ServeHTTP(&tapWriter{ResponseWriter: w, tap: u}, r)
+}
+
+// count adds the usage of one SSE line, if it reports some.
+func (u *usageTap) count(line string) {
+	data, ok := strings.CutPrefix(line, "data: ")
+	if !ok {
+		return
+	}
+	var c struct {
+		Usage *struct {
+			Prompt     int64 `json:"prompt_tokens"`
+			Completion int64 `json:"completion_tokens"`
+			Details    struct {
+				Cached int64 `json:"cached_tokens"`
+			} `json:"prompt_tokens_details"`
+		} `json:"usage"`
+	}
+	if json.Unmarshal([]byte(data), &c) == nil && c.Usage != nil {
+		u.mu.Lock()
+		u.total = u.total.Add(agentd.Usage{InputTokens: c.Usage.Prompt, OutputTokens: c.Usage.Completion, CachedInputTokens: c.Usage.Details.Cached})
+		u.mu.Unlock()
 	}
 }
 
@@ -231,6 +239,9 @@ func TestQuota_UserTokensPerDay(t *testing.T) {
 				}
 				if res := b.do("GET", "/threads/"+fresh, "", nil, as("alice")); res.status != http.StatusNotFound {
 					t.Errorf("instance %d: the refused run created its thread: %d %s", i, res.status, res.body)
+				}
+				if n := b.metric("agentd_runs_rejected_total", `reason="token_quota"`); n != 1 {
+					t.Errorf("instance %d: agentd_runs_rejected_total{reason=\"token_quota\"} = %v, want 1", i, n)
 				}
 			}
 			bob := input(newID("t"), userMsg("hi"))

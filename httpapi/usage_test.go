@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -247,5 +249,55 @@ func TestQuota_UserTokensPerDay(t *testing.T) {
 			bob := input(newID("t"), userMsg("hi"))
 			other.postAs("bob", "/", bob).mustFinish(t, bob)
 		})
+	}
+}
+
+// gatedModel is sim, except that its second call waits for open.
+type gatedModel struct {
+	llm.Provider
+	calls atomic.Int64
+	open  chan struct{}
+}
+
+func (g *gatedModel) Stream(ctx context.Context, req *llm.Request, emit func(llm.Delta) error) error {
+	if g.calls.Add(1) == 2 {
+		select {
+		case <-g.open:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return g.Provider.Stream(ctx, req, emit)
+}
+
+// TestUsage_StoredPerStep: a run's usage is committed with each step, so
+// while its second model call is in flight the store already holds the
+// first call's tokens (a crash then loses only the step in flight), and the
+// run's end adds the second's.
+func TestUsage_StoredPerStep(t *testing.T) {
+	t.Parallel()
+	g := &gatedModel{Provider: sim.New(sim.Config{}), open: make(chan struct{})}
+	b := setup(t, options{model: g})
+	in := input(newID("t"), userMsg("please bump_counter"))
+	done := make(chan *result)
+	go func() { done <- b.postAs("alice", "/", in) }()
+	var mid agentd.Run
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if r, err := b.store.GetRun(context.Background(), in.RunID); err == nil && r.Usage != (agentd.Usage{}) {
+			mid = r
+			break
+		}
+	}
+	if mid.Status != agentd.RunRunning || mid.Usage.InputTokens == 0 || mid.Usage.OutputTokens == 0 {
+		t.Fatalf("while the second call waits, the stored run is %+v: want it running with the first call's usage", mid)
+	}
+	close(g.open)
+	(<-done).mustFinish(t, in)
+	end := b.threadRuns("alice", in.ThreadID)[0].Usage
+	if end.InputTokens <= mid.Usage.InputTokens || end.OutputTokens <= mid.Usage.OutputTokens {
+		t.Errorf("usage at the end %+v, want more than after the first step %+v", end, mid.Usage)
+	}
+	if got := b.tokens("sample_agent", "sim"); got != end {
+		t.Errorf("token counter %+v, stored %+v", got, end)
 	}
 }

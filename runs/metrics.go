@@ -40,15 +40,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 
 // countTokens adds one model call's usage to the token counter.
 func (m *metrics) countTokens(agent string, u llm.Usage) {
-	model := u.Model
-	if model == "" {
-		model = "unknown"
-	}
 	for _, k := range []struct {
 		kind string
 		n    int
 	}{{"input", u.InputTokens}, {"output", u.OutputTokens}, {"cached_input", u.CachedInputTokens}} {
-		m.tokens.WithLabelValues(agent, model, k.kind).Add(float64(k.n))
+		m.tokens.WithLabelValues(agent, u.Model, k.kind).Add(float64(k.n))
 	}
 }
 

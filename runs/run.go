@@ -110,6 +110,14 @@ func (r *Run) Checkpoint(ctx context.Context, msgs []agui.Message, state json.Ra
 // stored with the next checkpoint, or with the run's end (a failed run's
 // too: the tokens were spent).
 func (r *Run) Usage(u llm.Usage) {
+	if u.Model == "" {
+		// A provider that names no model is labelled by its own name.
+		if p := r.agent.Model; p != nil {
+			u.Model = p.Name()
+		} else if p := r.m.cfg.Model; p != nil {
+			u.Model = p.Name()
+		}
+	}
 	r.m.metrics.countTokens(r.agent.Name, u)
 	r.usage = r.usage.Add(agentd.Usage{InputTokens: int64(u.InputTokens), OutputTokens: int64(u.OutputTokens),
 		CachedInputTokens: int64(u.CachedInputTokens)})

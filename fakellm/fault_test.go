@@ -16,7 +16,10 @@ import (
 // can apply) and names the fault the client saw.
 func observe(t *testing.T, url string, headers map[string]string) fakellm.Fault {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	// A hang is told from a slow answer by this wait: long enough that a
+	// loaded machine (tests run with -race on two shared cores) answers
+	// a request well within it.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	res := streamChat(ctx, t, url, chatBody(true, "hello", weatherTool), headers)
 	switch {

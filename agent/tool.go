@@ -20,7 +20,7 @@ func (s *step) callServerTool(ctx context.Context, tc agui.ToolCall) (agui.Messa
 	if ctx.Err() != nil {
 		return agui.Message{}, nil, ctx.Err()
 	}
-	if errors.Is(err, ErrToolTimeout) {
+	if errors.Is(err, ErrToolTimeout) && !s.serverTool(tc.Function.Name).SoftTimeout {
 		return agui.Message{}, nil, err
 	}
 	msg := agui.Message{ID: s.in.NewID(), Role: agui.RoleTool, ToolCallID: tc.ID}

@@ -41,8 +41,12 @@ var layers = map[string]layer{
 	"llm/llmtest":   {may: []string{"agentd", "agui", "llm"}},
 	"agent":         {may: []string{"agentd", "agui", "llm"}},
 	"agent/demo":    {may: []string{"agentd", "agui", "llm", "agent"}},
-	"admission":     {may: []string{"agentd", "coord"}},
-	"auth":          {may: []string{"agentd"}}, // and the JWT and JWKS libraries
+	// mcptools turns MCP servers into agent.Tools (and the MCP SDK);
+	// agentfile turns the agents file into agents, with mcptools.
+	"mcptools":  {may: []string{"agent"}},
+	"agentfile": {may: []string{"agent", "llm", "mcptools"}},
+	"admission": {may: []string{"agentd", "coord"}},
+	"auth":      {may: []string{"agentd"}}, // and the JWT and JWKS libraries
 	// runs takes its default model as an llm.Provider and reconciles
 	// histories with history.
 	"runs": {may: []string{"agentd", "agui", "agent", "llm", "history", "store", "coord"}},

@@ -80,7 +80,7 @@ type Tool struct {
 	// instead of failing the run: for tools whose slowness the model can
 	// work around, such as a remote server's.
 	SoftTimeout bool
-	Run     func(ctx context.Context, c Call) (Result, error)
+	Run         func(ctx context.Context, c Call) (Result, error)
 }
 
 // Call is one invocation of a tool.

@@ -72,6 +72,7 @@ var layers = map[string]layer{
 	"cli":              {may: []string{"*"}},
 	"cmd/agentd":       {may: []string{"*"}},
 	"examples/weather": {may: []string{"*"}},
+	"examples/mcpmath": {may: []string{"*"}},
 }
 
 // drivers are the database and Redis clients; besides cli and the

@@ -25,6 +25,9 @@ type Config struct {
 	Headers map[string]string
 	// Timeout bounds one tool call (0: the agent package's default).
 	Timeout time.Duration
+	// KeepAlive is the gap between pings that find a server which stopped
+	// answering (0: 15s).
+	KeepAlive time.Duration
 }
 
 // Backoff bounds the wait between reconnects of a server that is down.
@@ -33,9 +36,7 @@ const (
 	maxBackoff = 30 * time.Second
 	// connectTimeout bounds one connect and tool listing.
 	connectTimeout = 20 * time.Second
-	// keepAlive pings a server so that one that stopped answering is
-	// called down and reconnected.
-	keepAlive = 15 * time.Second
+	defaultKeepAlive = 15 * time.Second
 )
 
 // Server is a supervised connection to one MCP server.
@@ -60,12 +61,15 @@ type Server struct {
 // the first run when it is up, then keeps it connected until Close. A
 // server that cannot be reached is not an error: it is down, and retried.
 func Start(cfg Config, log *slog.Logger, m *Metrics) *Server {
+	if cfg.KeepAlive <= 0 {
+		cfg.KeepAlive = defaultKeepAlive
+	}
 	s := &Server{cfg: cfg, log: log.With("agent", cfg.Agent, "mcp_server", cfg.Name), metrics: m,
 		down: errors.New("not connected yet"), done: make(chan struct{})}
 	if cfg.URL != "" {
 		s.http = &http.Client{Transport: headers{cfg.Headers, http.DefaultTransport.(*http.Transport).Clone()}}
 	}
-	s.client = mcp.NewClient(&mcp.Implementation{Name: "agentd"}, &mcp.ClientOptions{KeepAlive: keepAlive,
+	s.client = mcp.NewClient(&mcp.Implementation{Name: "agentd"}, &mcp.ClientOptions{KeepAlive: cfg.KeepAlive,
 		ToolListChangedHandler: func(_ context.Context, req *mcp.ToolListChangedRequest) {
 			go s.relist(req.Session)
 		}})

@@ -35,7 +35,7 @@ const (
 	minBackoff = 100 * time.Millisecond
 	maxBackoff = 30 * time.Second
 	// connectTimeout bounds one connect and tool listing.
-	connectTimeout = 20 * time.Second
+	connectTimeout   = 20 * time.Second
 	defaultKeepAlive = 15 * time.Second
 )
 

@@ -28,6 +28,7 @@ import (
 	"github.com/agentd/agentd/runs"
 	"github.com/agentd/agentd/store"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"go.uber.org/goleak"
 )
 
 // mcpmath is the example stdio MCP server, built once for the tests.
@@ -44,6 +45,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if code == 0 {
+		// Every MCP session and child process ends with its agents file.
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

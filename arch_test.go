@@ -43,10 +43,11 @@ var layers = map[string]layer{
 	"agent/demo":    {may: []string{"agentd", "agui", "llm", "agent"}},
 	// mcptools turns MCP servers into agent.Tools (and the MCP SDK);
 	// agentfile turns the agents file into agents, with mcptools.
-	"mcptools":  {may: []string{"agent"}},
-	"agentfile": {may: []string{"agent", "llm", "mcptools"}},
-	"admission": {may: []string{"agentd", "coord"}},
-	"auth":      {may: []string{"agentd"}}, // and the JWT and JWKS libraries
+	"mcptools":         {may: []string{"agent"}},
+	"agentfile":        {may: []string{"agent", "llm", "mcptools"}},
+	"mcptools/mcptest": {}, // an MCP server for tests and examples: the SDK only
+	"admission":        {may: []string{"agentd", "coord"}},
+	"auth":             {may: []string{"agentd"}}, // and the JWT and JWKS libraries
 	// runs takes its default model as an llm.Provider and reconciles
 	// histories with history.
 	"runs": {may: []string{"agentd", "agui", "agent", "llm", "history", "store", "coord"}},

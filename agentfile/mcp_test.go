@@ -148,6 +148,14 @@ func newFixture(t *testing.T) *fixture {
         headers: {Authorization: "Bearer ${TEST_MCP_TOKEN}"}
 default_agent: calc
 `, mcpmath, f.pidfile, srv.URL))
+	f.serve(t, path)
+	return f
+}
+
+// serve loads the agents file at path, whose only agent is calc, and
+// starts a manager for it.
+func (f *fixture) serve(t *testing.T, path string) {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	l, err := agentfile.Load(path, agentfile.Options{Logger: log,
 		Model: func(spec string) (llm.Provider, error) { return f.model, nil }})
@@ -168,7 +176,6 @@ default_agent: calc
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.mgr.Drain(context.Background()) })
-	return f
 }
 
 // run runs calc on thread with one user message and returns the stored

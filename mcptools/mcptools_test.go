@@ -67,7 +67,10 @@ func TestADownServerIsUnhealthyAndItsToolsWithheld(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	serve := func(ln net.Listener) *httptest.Server {
-		srv := httptest.NewUnstartedServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcptest.Math() }, nil))
+		// The server side of a session ends by timing out once the test
+		// cut its connection (the client's pings keep it alive until then).
+		srv := httptest.NewUnstartedServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcptest.Math() },
+			&mcp.StreamableHTTPOptions{SessionTimeout: 500 * time.Millisecond}))
 		srv.Listener.Close()
 		srv.Listener = ln
 		srv.Start()

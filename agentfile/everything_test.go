@@ -94,4 +94,3 @@ default_agent: calc
 		}
 	}
 }
-

@@ -20,10 +20,16 @@ import (
 func TestAnAgentWithADownToolServerIsUnhealthy(t *testing.T) {
 	// The server side of a session ends by timing out once the test cut
 	// its connection (the client's pings keep it alive until then).
-	mcpSrv := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcptest.Math() },
-		&mcp.StreamableHTTPOptions{SessionTimeout: 500 * time.Millisecond}))
+	math := mcptest.Math()
+	mcpSrv := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return math },
+		&mcp.StreamableHTTPOptions{SessionTimeout: 3 * time.Second}))
+	t.Cleanup(func() {
+		if !mcptest.Ended(math, 10*time.Second) {
+			t.Error("the MCP server's session outlived the test")
+		}
+	})
 	set := &mcptools.Set{Servers: []*mcptools.Server{mcptools.Start(mcptools.Config{Agent: "calc", Name: "math", URL: mcpSrv.URL,
-		KeepAlive: 50 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)), mcptools.NewMetrics(nil))}}
+		KeepAlive: 400 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)), mcptools.NewMetrics(nil))}}
 	defer set.Close()
 	b := setup(t, options{agents: []*agent.Agent{counterAgent(), {Name: "calc", Toolsets: []agent.Toolset{set}}}})
 	if r := b.do("GET", "/agents/calc/health", "", nil, nil); r.status != 200 {

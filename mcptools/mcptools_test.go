@@ -66,18 +66,24 @@ func TestADownServerIsUnhealthyAndItsToolsWithheld(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
+	math := mcptest.Math()
+	t.Cleanup(func() {
+		if !mcptest.Ended(math, 10*time.Second) {
+			t.Error("the MCP server's session outlived the test")
+		}
+	})
 	serve := func(ln net.Listener) *httptest.Server {
 		// The server side of a session ends by timing out once the test
 		// cut its connection (the client's pings keep it alive until then).
-		srv := httptest.NewUnstartedServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcptest.Math() },
-			&mcp.StreamableHTTPOptions{SessionTimeout: 500 * time.Millisecond}))
+		srv := httptest.NewUnstartedServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return math },
+			&mcp.StreamableHTTPOptions{SessionTimeout: 3 * time.Second}))
 		srv.Listener.Close()
 		srv.Listener = ln
 		srv.Start()
 		return srv
 	}
 	srv := serve(ln)
-	set := &mcptools.Set{Servers: []*mcptools.Server{mcptools.Start(mcptools.Config{Agent: "a", Name: "m", URL: "http://" + addr, KeepAlive: 50 * time.Millisecond}, quiet, mcptools.NewMetrics(nil))}}
+	set := &mcptools.Set{Servers: []*mcptools.Server{mcptools.Start(mcptools.Config{Agent: "a", Name: "m", URL: "http://" + addr, KeepAlive: 400 * time.Millisecond}, quiet, mcptools.NewMetrics(nil))}}
 	defer set.Close()
 	if err := set.Health(); err != nil || len(set.Tools()) != 3 {
 		t.Fatalf("health %v, tools %v", err, names(set.Tools()))

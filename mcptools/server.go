@@ -26,7 +26,7 @@ type Config struct {
 	// Timeout bounds one tool call (0: the agent package's default).
 	Timeout time.Duration
 	// KeepAlive is the gap between pings that find a server which stopped
-	// answering (0: 15s).
+	// answering, two pings missed in a row (0: 15s).
 	KeepAlive time.Duration
 }
 
@@ -69,7 +69,7 @@ func Start(cfg Config, log *slog.Logger, m *Metrics) *Server {
 	if cfg.URL != "" {
 		s.http = &http.Client{Transport: headers{cfg.Headers, http.DefaultTransport.(*http.Transport).Clone()}}
 	}
-	s.client = mcp.NewClient(&mcp.Implementation{Name: "agentd"}, &mcp.ClientOptions{KeepAlive: cfg.KeepAlive,
+	s.client = mcp.NewClient(&mcp.Implementation{Name: "agentd"}, &mcp.ClientOptions{KeepAlive: cfg.KeepAlive, KeepAliveFailureThreshold: 2,
 		ToolListChangedHandler: func(_ context.Context, req *mcp.ToolListChangedRequest) {
 			go s.relist(req.Session)
 		}})

@@ -51,3 +51,21 @@ func Math() *mcp.Server {
 func text(s string) *mcp.CallToolResult {
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: s}}}
 }
+
+// Ended waits up to d for every session of s to end, and reports whether
+// they did: a test's HTTP server side outlives a connection the test cut
+// until its session timeout.
+func Ended(s *mcp.Server, d time.Duration) bool {
+	for deadline := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+		open := false
+		for range s.Sessions() {
+			open = true
+		}
+		if !open {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}

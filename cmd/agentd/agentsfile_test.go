@@ -30,9 +30,6 @@ func TestServe_TheExampleAgentsFile(t *testing.T) {
 	if !regexp.MustCompile(`"type":"TOOL_CALL_RESULT".*"content":"[0-9.-]+ \+ [0-9.-]+ = [0-9.-]+"`).MatchString(out) {
 		t.Errorf("no result from the MCP server's add:\n%s", out)
 	}
-	if !strings.Contains(p.stderr.String(), "mcpmath: serving on stdio") {
-		t.Error("the MCP server's stderr is not in agentd's log")
-	}
 	b, err := os.ReadFile(pidfile)
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +40,9 @@ func TestServe_TheExampleAgentsFile(t *testing.T) {
 	}
 	if err := p.cmd.Wait(); err != nil {
 		t.Fatalf("agentd exited with %v", err)
+	}
+	if !strings.Contains(p.stderr.String(), "mcpmath: serving on stdio") {
+		t.Error("the MCP server's stderr is not in agentd's log")
 	}
 	if alive(pid) {
 		t.Error("the MCP server outlived agentd")

@@ -194,6 +194,9 @@ func (p *parser) agent(n *yaml.Node, s agentSpec) (definition, error) {
 		a.Instructions = string(b)
 	}
 	if s.Model != "" {
+		if p.o.Model == nil {
+			return fail("model", "this server builds no models by name")
+		}
 		m, err := p.o.Model(s.Model)
 		if err != nil {
 			return fail("model", "%v", err)

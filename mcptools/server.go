@@ -37,6 +37,9 @@ const (
 	// connectTimeout bounds one connect and tool listing.
 	connectTimeout   = 20 * time.Second
 	defaultKeepAlive = 15 * time.Second
+	// stable is how long a session must last for the backoff to start
+	// over: a server that dies at once keeps backing off.
+	stable = 10 * time.Second
 )
 
 // Server is a supervised connection to one MCP server.
@@ -87,7 +90,7 @@ func (s *Server) supervise(ctx context.Context, sess *mcp.ClientSession) {
 	backoff := minBackoff
 	for {
 		if sess != nil {
-			backoff = minBackoff
+			began := time.Now()
 			err := sess.Wait()
 			_ = sess.Close()
 			if s.isClosed() {
@@ -98,6 +101,9 @@ func (s *Server) supervise(ctx context.Context, sess *mcp.ClientSession) {
 			}
 			s.setDown(sess, err)
 			s.log.Warn("mcp server down; reconnecting", "err", err)
+			if time.Since(began) > stable {
+				backoff = minBackoff // not one that dies at start
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -41,8 +41,13 @@ var layers = map[string]layer{
 	"llm/llmtest":   {may: []string{"agentd", "agui", "llm"}},
 	"agent":         {may: []string{"agentd", "agui", "llm"}},
 	"agent/demo":    {may: []string{"agentd", "agui", "llm", "agent"}},
-	"admission":     {may: []string{"agentd", "coord"}},
-	"auth":          {may: []string{"agentd"}}, // and the JWT and JWKS libraries
+	// mcptools turns MCP servers into agent.Tools (and the MCP SDK);
+	// agentfile turns the agents file into agents, with mcptools.
+	"mcptools":         {may: []string{"agent"}},
+	"agentfile":        {may: []string{"agent", "llm", "mcptools"}},
+	"mcptools/mcptest": {}, // an MCP server for tests and examples: the SDK only
+	"admission":        {may: []string{"agentd", "coord"}},
+	"auth":             {may: []string{"agentd"}}, // and the JWT and JWKS libraries
 	// runs takes its default model as an llm.Provider and reconciles
 	// histories with history.
 	"runs": {may: []string{"agentd", "agui", "agent", "llm", "history", "store", "coord"}},
@@ -68,6 +73,7 @@ var layers = map[string]layer{
 	"cli":              {may: []string{"*"}},
 	"cmd/agentd":       {may: []string{"*"}},
 	"examples/weather": {may: []string{"*"}},
+	"examples/mcpmath": {may: []string{"*"}},
 }
 
 // drivers are the database and Redis clients; besides cli and the

@@ -36,8 +36,30 @@ type Agent struct {
 	// Model answers this agent's turns; nil uses the server's default model.
 	Model llm.Provider
 	Tools []Tool
+	// Toolsets add tools that come and go while the server runs, such as
+	// an MCP server's; each run sees the tools they offer when it starts.
+	Toolsets []Toolset
 	// MaxSteps caps model turns per run (0: DefaultMaxSteps).
 	MaxSteps int
+}
+
+// Toolset is a source of tools outside the agent's definition.
+type Toolset interface {
+	// Tools are the tools offered now: none while the source is down, so
+	// that a run does not fail on them turn after turn.
+	Tools() []Tool
+	// Health is nil while every tool the source should offer is offered.
+	Health() error
+}
+
+// Health reports the first of the agent's toolsets that is unhealthy.
+func (a *Agent) Health() error {
+	for _, ts := range a.Toolsets {
+		if err := ts.Health(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DefaultMaxSteps is the step cap of an agent that sets none.
@@ -54,7 +76,11 @@ type Tool struct {
 	Parameters json.RawMessage
 	// Timeout bounds one call (0: DefaultToolTimeout).
 	Timeout time.Duration
-	Run     func(ctx context.Context, c Call) (Result, error)
+	// SoftTimeout sends a timeout back to the model as an error result
+	// instead of failing the run: for tools whose slowness the model can
+	// work around, such as a remote server's.
+	SoftTimeout bool
+	Run         func(ctx context.Context, c Call) (Result, error)
 }
 
 // Call is one invocation of a tool.

@@ -58,7 +58,10 @@ func (a *Agent) Run(ctx context.Context, in Input, sink Sink) (Outcome, error) {
 	if model == nil {
 		return Outcome{}, errors.New("agent " + a.Name + ": no model")
 	}
-	st := &step{agent: a, in: &in, sink: sink, state: in.State, history: in.History}
+	st := &step{agent: a, in: &in, sink: sink, state: in.State, history: in.History, own: a.Tools}
+	for _, ts := range a.Toolsets {
+		st.own = append(st.own[:len(st.own):len(st.own)], ts.Tools()...)
+	}
 	st.req = llm.Request{System: a.system(in), Tools: st.tools()}
 	max := a.MaxSteps
 	if max <= 0 {
@@ -97,13 +100,14 @@ type step struct {
 	req     llm.Request
 	state   json.RawMessage
 	history []agui.Message
+	own     []Tool // the agent's tools and its toolsets' at the run's start
 }
 
 // tools offers the agent's tools and the client's; on a name clash the
 // client's wins, as in the reference server.
 func (s *step) tools() []llm.Tool {
-	out := make([]llm.Tool, 0, len(s.agent.Tools)+len(s.in.ClientTools))
-	for _, t := range s.agent.Tools {
+	out := make([]llm.Tool, 0, len(s.own)+len(s.in.ClientTools))
+	for _, t := range s.own {
 		if s.clientTool(t.Name) == nil {
 			out = append(out, llm.Tool{Name: t.Name, Description: t.Description, Parameters: t.Parameters})
 		}
@@ -124,9 +128,9 @@ func (s *step) clientTool(name string) *agui.Tool {
 }
 
 func (s *step) serverTool(name string) *Tool {
-	for i := range s.agent.Tools {
-		if s.agent.Tools[i].Name == name {
-			return &s.agent.Tools[i]
+	for i := range s.own {
+		if s.own[i].Name == name {
+			return &s.own[i]
 		}
 	}
 	return nil

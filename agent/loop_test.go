@@ -224,3 +224,51 @@ func TestRun_UsageOfEveryCall(t *testing.T) {
 		t.Errorf("second call's usage %+v, want more input than the first's", u)
 	}
 }
+
+func TestRun_SoftToolTimeoutGoesBackToTheModel(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	stuck := tool("stuck", func(context.Context, agent.Call) (agent.Result, error) {
+		<-release
+		return agent.Text("late"), nil
+	})
+	stuck.SoftTimeout = true
+	a := &agent.Agent{Name: "a", Tools: []agent.Tool{stuck}}
+	rec := newRecorder()
+	if _, err := a.Run(context.Background(), userInput("call stuck"), rec); err != nil {
+		t.Fatalf("the run failed: %v", err)
+	}
+	if tm := rec.checkpoints[0][1]; tm.Role != "tool" || !strings.Contains(tm.Error, "timeout") {
+		t.Errorf("stored tool message %+v, want the timeout as its error", tm)
+	}
+}
+
+// toolset offers what its tools field holds at the time.
+type toolset struct {
+	tools  []agent.Tool
+	health error
+}
+
+func (s *toolset) Tools() []agent.Tool { return s.tools }
+func (s *toolset) Health() error       { return s.health }
+
+func TestRun_ToolsetToolsAreOfferedAndRun(t *testing.T) {
+	t.Parallel()
+	ts := &toolset{tools: []agent.Tool{tool("from_set", func(context.Context, agent.Call) (agent.Result, error) { return agent.Text("set says hi"), nil })}}
+	a := &agent.Agent{Name: "a", Toolsets: []agent.Toolset{ts}}
+	rec := newRecorder()
+	if _, err := a.Run(context.Background(), userInput("call from_set"), rec); err != nil {
+		t.Fatal(err)
+	}
+	if tm := rec.checkpoints[0][1]; tm.Text() != "set says hi" {
+		t.Errorf("tool message %+v", tm)
+	}
+	if a.Health() != nil {
+		t.Error("a healthy toolset made the agent unhealthy")
+	}
+	ts.health = errors.New("down")
+	if a.Health() == nil {
+		t.Error("the agent's health ignores its toolset")
+	}
+}

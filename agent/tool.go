@@ -14,13 +14,14 @@ var ErrToolTimeout = errors.New("tool timeout")
 
 // callServerTool runs one server-side tool call under its timeout and
 // streams its result. A tool's error goes back to the model as an error
-// result; a timeout or the run's own cancellation fails the run.
+// result; a timeout (unless the tool has SoftTimeout) or the run's own
+// cancellation fails the run.
 func (s *step) callServerTool(ctx context.Context, tc agui.ToolCall) (agui.Message, json.RawMessage, error) {
 	res, err := s.invoke(ctx, tc)
 	if ctx.Err() != nil {
 		return agui.Message{}, nil, ctx.Err()
 	}
-	if errors.Is(err, ErrToolTimeout) {
+	if errors.Is(err, ErrToolTimeout) && !s.serverTool(tc.Function.Name).SoftTimeout {
 		return agui.Message{}, nil, err
 	}
 	msg := agui.Message{ID: s.in.NewID(), Role: agui.RoleTool, ToolCallID: tc.ID}

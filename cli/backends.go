@@ -53,6 +53,11 @@ func newModel(c *serveConfig, log *slog.Logger) (llm.Provider, error) {
 			log.Info("no OPENAI_API_KEY or ANTHROPIC_API_KEY: using the offline demo model 'demo' (--model sim for the plain simulated one)")
 		}
 	}
+	return modelFor(c, spec)
+}
+
+// modelFor builds the model a --model spec names.
+func modelFor(c *serveConfig, spec string) (llm.Provider, error) {
 	kind, name, _ := strings.Cut(spec, ":")
 	simulated := sim.New(sim.Config{FirstToken: c.SimFirstToken, TokensPerSecond: c.SimTPS, ReplyTokens: c.SimTokens})
 	switch kind {

@@ -22,6 +22,7 @@ type serveConfig struct {
 	Addr          string
 	Store         string
 	Model         string
+	Agents        string
 	OpenAIBaseURL string
 	OpenAIKey     string
 	AnthropicKey  string
@@ -103,6 +104,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.Addr, "addr", addr, "listen address host:port (PORT)")
 	fs.StringVar(&c.Store, "store", "sqlite://./agentd.db", "store URL: sqlite:///path/to.db")
 	fs.StringVar(&c.Model, "model", "", "default model: demo, sim, openai:MODEL or anthropic:MODEL (default: openai or anthropic when its key is set, else demo)")
+	fs.StringVar(&c.Agents, "agents", "", "agents file (YAML, see examples/agents.yaml): agents served beside the built-in ones")
 	fs.StringVar(&c.OpenAIBaseURL, "openai-base-url", os.Getenv("OPENAI_BASE_URL"), "base URL of an OpenAI-compatible API")
 	fs.StringVar(&c.LogFormat, "log-format", "", "json or text (default: text on a terminal, else json)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")

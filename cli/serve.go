@@ -20,9 +20,12 @@ import (
 	"github.com/agentd/agentd"
 	"github.com/agentd/agentd/admission"
 	"github.com/agentd/agentd/agent"
+	"github.com/agentd/agentd/agentfile"
 	"github.com/agentd/agentd/agui"
 	"github.com/agentd/agentd/httpapi"
+	"github.com/agentd/agentd/llm"
 	"github.com/agentd/agentd/llm/guard"
+	"github.com/agentd/agentd/mcptools"
 	"github.com/agentd/agentd/runs"
 	"github.com/agentd/agentd/store"
 	"github.com/agentd/agentd/webui"
@@ -38,7 +41,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 		return err
 	}
 	log := newLogger(stderr, c.LogFormat, c.LogLevel)
-	if len(agents) == 0 {
+	if len(agents) == 0 && c.Agents == "" {
 		return errors.New("serve: no agents to serve")
 	}
 	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
@@ -75,6 +78,26 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "version", Version)
 
+	def := ""
+	if c.Agents != "" {
+		file, err := loadAgents(c, agents, log, reg)
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		defer file.Close() // after the drain: runs still call the MCP servers
+		agents = append(agents[:len(agents):len(agents)], file.Agents...)
+		def = file.Default
+		log.Info("agents file", "path", c.Agents, "agents", len(file.Agents))
+	}
+	if len(agents) == 0 {
+		_ = srv.Close()
+		return errors.New("serve: no agents to serve")
+	}
+	if def == "" {
+		def = defaultAgent(agents)
+	}
+
 	st, co, mgr, err := start(ctx, c, log, agents, reg)
 	if err != nil {
 		_ = srv.Close()
@@ -91,7 +114,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 		_ = srv.Close()
 		return err
 	}
-	api := httpapi.New(httpapi.Config{Auth: authn, Runs: mgr, Store: st, Logger: log, DefaultAgent: defaultAgent(agents),
+	api := httpapi.New(httpapi.Config{Auth: authn, Runs: mgr, Store: st, Logger: log, DefaultAgent: def,
 		MaxBody: c.MaxBody, Heartbeat: c.Heartbeat, BodyTimeout: c.BodyTimeout,
 		Limits: agui.Limits{IDBytes: c.MaxIDBytes, Messages: c.MaxMessages, MessageBytes: c.MaxMessageBytes,
 			Tools: c.MaxTools, StateBytes: c.MaxStateBytes},
@@ -102,7 +125,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, agents []*agent
 	handler.Store(&ready)
 	bg := startBackground(ctx, mgr, max(c.LeaseTTL/3, time.Second), c.ThreadTTL, co.sweep, log)
 	defer bg.Stop() // before the store and the event log close
-	log.Info("ready", "store", redact(c.Store), "agents", len(agents), "default_agent", defaultAgent(agents),
+	log.Info("ready", "store", redact(c.Store), "agents", len(agents), "default_agent", def,
 		"max_runs", c.MaxRuns, "rate_per_caller", c.Rate)
 
 	select {
@@ -176,6 +199,25 @@ func start(ctx context.Context, c *serveConfig, log *slog.Logger, agents []*agen
 	}
 	log.Info("model", "provider", model.Name(), "spec", c.Model, "shared_event_log", co.events != nil)
 	return st, co, mgr, nil
+}
+
+// loadAgents reads the agents file; its agents may use the tools of the
+// agents defined in Go by name.
+func loadAgents(c *serveConfig, goAgents []*agent.Agent, log *slog.Logger, reg prometheus.Registerer) (*agentfile.Loaded, error) {
+	tools := map[string]agent.Tool{}
+	var names []string
+	for _, a := range goAgents {
+		names = append(names, a.Name)
+		for _, t := range a.Tools {
+			tools[t.Name] = t
+		}
+	}
+	l, err := agentfile.Load(c.Agents, agentfile.Options{Tools: tools, Agents: names, Logger: log, Metrics: mcptools.NewMetrics(reg),
+		Model: func(spec string) (llm.Provider, error) { return modelFor(c, spec) }})
+	if err != nil {
+		return nil, fmt.Errorf("serve: --agents: %w", err)
+	}
+	return l, nil
 }
 
 // guarded gives agents that bring their own model the same limits.

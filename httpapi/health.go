@@ -50,6 +50,19 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "store does not answer"})
 		return
 	}
+	// An agent whose tool source is down still answers, without those
+	// tools; every instance shares the source, so taking this one out of
+	// rotation would help nothing. The probe says so and stays ready.
+	degraded := map[string]string{}
+	for _, a := range s.cfg.Runs.Agents() {
+		if err := a.Health(); err != nil {
+			degraded[a.Name] = err.Error()
+		}
+	}
+	if len(degraded) > 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "degraded", "agents": degraded})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
@@ -60,8 +73,13 @@ func (s *Server) handleAgentHealth(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = s.cfg.DefaultAgent
 	}
-	if _, ok := s.cfg.Runs.Agent(name); !ok {
+	a, ok := s.cfg.Runs.Agent(name)
+	if !ok {
 		writeError(w, errNotFound("no agent named "+name))
+		return
+	}
+	if err := a.Health(); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "agent": map[string]string{"name": name}, "reason": err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "agent": map[string]string{"name": name}})

@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,6 +160,16 @@ func New(cfg Config) (*Manager, error) {
 func (m *Manager) Agent(name string) (*agent.Agent, bool) {
 	a, ok := m.agents[name]
 	return a, ok
+}
+
+// Agents returns the registered agents, by name.
+func (m *Manager) Agents() []*agent.Agent {
+	out := make([]*agent.Agent, 0, len(m.agents))
+	for _, a := range m.agents {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b *agent.Agent) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // Get returns a running or recently finished run of this instance.

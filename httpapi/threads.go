@@ -28,17 +28,19 @@ type runBody struct {
 	Usage  agentd.Usage     `json:"usage"`
 }
 
-// threadRuns lists the thread's runs for the answer.
-func (s *Server) threadRuns(r *http.Request, id string) ([]runBody, error) {
-	runs, err := s.cfg.Store.ListRuns(r.Context(), userOf(r), id)
+// writeThread answers the thread t with msgs, the messages asked for, and
+// its runs.
+func (s *Server) writeThread(w http.ResponseWriter, r *http.Request, t agentd.Thread, msgs any) {
+	runs, err := s.cfg.Store.ListRuns(r.Context(), userOf(r), t.ID)
 	if err != nil {
-		return nil, err
+		writeError(w, storeError(err, "thread"))
+		return
 	}
 	out := make([]runBody, len(runs))
 	for i, run := range runs {
 		out[i] = runBody{RunID: run.ID, Status: run.Status, Usage: run.Usage}
 	}
-	return out, nil
+	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State, Runs: out})
 }
 
 // historyMessage is a message of GET /threads/{id}?include=superseded:
@@ -69,12 +71,7 @@ func (s *Server) handleGetThread(w http.ResponseWriter, r *http.Request) {
 	if msgs == nil {
 		msgs = []agui.Message{}
 	}
-	runs, err := s.threadRuns(r, t.ID)
-	if err != nil {
-		writeError(w, storeError(err, "thread"))
-		return
-	}
-	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State, Runs: runs})
+	s.writeThread(w, r, t, msgs)
 }
 
 // handleThreadHistory answers every message of the thread, current and
@@ -89,12 +86,7 @@ func (s *Server) handleThreadHistory(w http.ResponseWriter, r *http.Request) {
 	for i, m := range all {
 		msgs[i] = historyMessage{Message: m.Message, Superseded: m.SupersededBy != "", SupersededBy: m.SupersededBy}
 	}
-	runs, err := s.threadRuns(r, t.ID)
-	if err != nil {
-		writeError(w, storeError(err, "thread"))
-		return
-	}
-	writeJSON(w, http.StatusOK, threadBody{ThreadID: t.ID, Agent: t.Agent, Version: t.Version, Messages: msgs, State: t.State, Runs: runs})
+	s.writeThread(w, r, t, msgs)
 }
 
 func (s *Server) handleListThreads(w http.ResponseWriter, r *http.Request) {

@@ -28,6 +28,7 @@ var scripts = []string{
 	"static/panels.js",
 	"static/app.js",
 	"static/auth.js",
+	"static/recovery.js",
 	"static/fold.js",
 	"static/runs.js",
 	"static/threads.js",

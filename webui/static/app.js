@@ -67,7 +67,8 @@ function setState(state) {
 function setThread(id) {
   app.threadId = id;
   try {
-    localStorage.setItem(STORAGE_KEY, id);
+    // One thread per tab: a second tab starts its own.
+    sessionStorage.setItem(STORAGE_KEY, id);
   } catch {
     // Storage may be disabled; the URL still names the thread.
   }

@@ -118,13 +118,32 @@ class ChatView {
     this.setCardState(toolCallId, failed ? "error" : "done", failed ? "error" : "done");
   }
 
-  error(message, code) {
+  /**
+   * error shows a failure: its message, a plain explanation (hint) and,
+   * given retry, a Retry button that is used once.
+   */
+  error(message, code, { hint = "", retry = null } = {}) {
+    const button = retry
+      ? el("button", {
+          className: "retry",
+          text: "Retry",
+          attrs: { type: "button" },
+          on: {
+            click: (e) => {
+              e.currentTarget.disabled = true;
+              retry();
+            },
+          },
+        })
+      : null;
     this.add(
       el(
         "li",
         { className: "msg error", attrs: { role: "alert", "data-error-code": code || "" } },
         el("span", { className: "role", text: code ? `Run error · ${code}` : "Run error" }),
+        hint ? el("p", { className: "hint", text: hint }) : null,
         el("div", { className: "text", text: message }),
+        button,
       ),
     );
   }

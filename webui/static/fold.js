@@ -152,8 +152,7 @@ function handleEvent(run, ev) {
         break;
       }
       run.ended = "error";
-      chat.error(ev.message || "the run failed", ev.code);
-      setStatus("error", ev.code || "");
+      failRun(run, ev.message || "the run failed", ev.code);
       break;
     default:
     // STEP_FINISHED, reasoning, CUSTOM, RAW and later additions: nothing to draw.

@@ -19,7 +19,8 @@ ui.input.addEventListener("keydown", (e) => {
 });
 ui.stop.addEventListener("click", stopRun);
 ui.disconnect.addEventListener("click", disconnect);
-byId("rejoin").addEventListener("click", rejoin);
+byId("rejoin").addEventListener("click", rejoinByHand);
+byId("connection-cancel").addEventListener("click", cancelWait);
 byId("reload-thread").addEventListener("click", () => openThread(app.threadId));
 byId("new-thread").addEventListener("click", newThread);
 byId("threads-more").addEventListener("click", (e) => refreshThreads(e.currentTarget.dataset.cursor || ""));
@@ -30,7 +31,7 @@ window.addEventListener("hashchange", () => {
 
 let stored = "";
 try {
-  stored = localStorage.getItem(STORAGE_KEY) || "";
+  stored = sessionStorage.getItem(STORAGE_KEY) || "";
 } catch {
   // Storage may be disabled.
 }

@@ -10,43 +10,58 @@ async function startRun() {
     ended: null,
     streaming: false,
     pending: [],
+    sent: app.messages.filter((m) => m.role !== "activity"),
+    rejoins: 0, // rejoins in a row without an event in between
+    wait: null, // the countdown on screen, if any
   };
   app.run = run;
   hideConnection();
   setStatus("running", `run ${shortId(run.id)}`);
   updateControls();
-  const input = {
+  const body = JSON.stringify({
     threadId: app.threadId,
     runId: run.id,
     state: app.state,
-    messages: app.messages.filter((m) => m.role !== "activity"),
+    messages: run.sent,
     tools: FRONTEND_TOOLS,
     context: [],
     forwardedProps: {},
-  };
-  let res;
-  try {
-    res = await apiFetch(api(""), {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify(input),
-      signal: run.controller.signal,
-    });
-  } catch (err) {
-    // The server may or may not have started the run; a rejoin finds out.
-    return dropped(run, `The request failed: ${err.message}.`);
-  }
-  if (!res.ok) {
+  });
+  // A refusal before the run started (429, 503) is sent again, the same run
+  // id and body, after the server's Retry-After.
+  for (let attempt = 0; ; attempt++) {
+    let res;
+    try {
+      res = await apiFetch(api(""), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body,
+        signal: run.controller.signal,
+      });
+    } catch (err) {
+      // The server may or may not have started the run; a rejoin finds out.
+      return dropped(run, `The request failed: ${err.message}.`);
+    }
+    if (app.run !== run) return;
+    if (res.ok) {
+      run.accepted = true;
+      return follow(run, res);
+    }
     const e = await errorBody(res);
-    const retry = res.headers.get("Retry-After");
+    if ((res.status === 429 || res.status === 503) && attempt < MAX_BUSY_RETRIES) {
+      const what = res.status === 429 ? "Too many requests" : "Busy";
+      if (await countdown(run, retryAfter(res), `${what} (${e.code || res.status}), retrying`, "waiting")) {
+        setStatus("running", `run ${shortId(run.id)}`);
+        continue;
+      }
+      if (app.run !== run) return;
+      run.ended = "refused";
+      return failRun(run, `Not sent: ${e.message} (HTTP ${res.status}). You cancelled the retry.`, e.code);
+    }
     run.ended = "refused";
-    chat.error(`${e.message} (HTTP ${res.status}${retry ? `; retry after ${retry} s` : ""})`, e.code);
-    setStatus("error", e.code || `HTTP ${res.status}`);
-    app.followUps = 0;
-    updateControls();
-    return;
+    const gaveUp = res.status === 429 || res.status === 503 ? ` Gave up after ${attempt + 1} tries.` : "";
+    return failRun(run, `${e.message} (HTTP ${res.status}).${gaveUp}`, e.code);
   }
-  await follow(run, res);
 }
 
 /** follow reads a run's event stream until it ends, then settles the run. */
@@ -54,34 +69,59 @@ async function follow(run, res) {
   run.streaming = true;
   updateControls();
   let failure = null;
+  const watch = watchStream(res.body, () => {
+    run.stalled = true;
+    run.controller.abort();
+  });
   try {
-    await readEvents(res.body, (ev, id) => {
+    await readEvents(watch.stream, (ev, id) => {
       if (app.run !== run) return;
       if (id !== null) run.lastEventId = id;
+      run.rejoins = 0;
       handleEvent(run, ev);
     });
   } catch (err) {
     failure = err;
+  } finally {
+    watch.stop();
   }
   run.streaming = false;
   if (app.run !== run) return; // the page moved on to another thread
   if (!run.ended) {
     const why = run.disconnected
       ? "You disconnected."
-      : run.streamError
-        ? `The stream stopped (${run.streamError}).`
-        : failure
-          ? `The connection was lost (${failure.message}).`
-          : "The stream ended before the run did.";
+      : run.stalled
+        ? `The stream sent nothing for ${STALL_MS / 1000} s.`
+        : run.streamError
+          ? `The stream stopped (${run.streamError}).`
+          : failure
+            ? `The connection was lost (${failure.message}).`
+            : "The stream ended before the run did.";
     return dropped(run, why);
   }
   await settle(run);
 }
 
-function dropped(run, why) {
+/**
+ * dropped rejoins a run whose stream was lost, after a growing delay, a
+ * bounded number of times; then, or when the user disconnected, it offers
+ * the Rejoin button.
+ */
+async function dropped(run, why, waitSeconds) {
   run.streaming = false;
+  endSpinners();
   const from = run.lastEventId ? `after event ${run.lastEventId}` : "from its start";
-  showConnection(`${why} Run ${shortId(run.id)} goes on on the server; rejoin to follow it ${from}.`);
+  if (!run.disconnected && run.rejoins < REJOIN_BACKOFF_S.length) {
+    const delay = waitSeconds ?? REJOIN_BACKOFF_S[run.rejoins];
+    run.rejoins++;
+    updateControls();
+    if (await countdown(run, delay, `${why} Rejoining (try ${run.rejoins} of ${REJOIN_BACKOFF_S.length})`, "reconnecting")) {
+      return rejoin();
+    }
+    if (app.run !== run) return;
+  }
+  const tried = run.rejoins > 0 && !run.disconnected ? ` Rejoining failed ${run.rejoins} times.` : "";
+  showManualRejoin(`${why}${tried} Run ${shortId(run.id)} goes on on the server; rejoin to follow it ${from}.`);
   setStatus("disconnected", `run ${shortId(run.id)}`);
   updateControls();
 }
@@ -89,9 +129,10 @@ function dropped(run, why) {
 /** rejoin follows the run on screen again from its last event id. */
 async function rejoin() {
   const run = app.run;
-  if (!run || run.ended || run.streaming) return;
+  if (!run || run.ended || run.streaming || run.wait) return;
   run.controller = new AbortController();
   run.disconnected = false;
+  run.stalled = false;
   run.streamError = null;
   hideConnection();
   setStatus("running", `rejoining run ${shortId(run.id)}`);
@@ -103,6 +144,7 @@ async function rejoin() {
   } catch (err) {
     return dropped(run, `Rejoining failed: ${err.message}.`);
   }
+  if (app.run !== run) return;
   if (res.status === 404) {
     // The run ended and its events are gone: the saved thread has the result.
     const e = await errorBody(res);
@@ -112,9 +154,16 @@ async function rejoin() {
   }
   if (!res.ok) {
     const e = await errorBody(res);
-    return dropped(run, `Rejoining failed: ${e.message} (HTTP ${res.status}).`);
+    const busyWait = res.status === 429 || res.status === 503 ? retryAfter(res) : undefined;
+    return dropped(run, `Rejoining failed: ${e.message} (HTTP ${res.status}).`, busyWait);
   }
   await follow(run, res);
+}
+
+/** rejoinByHand is the Rejoin button: a new round of automatic tries. */
+function rejoinByHand() {
+  if (app.run) app.run.rejoins = 0;
+  rejoin();
 }
 
 /** settle runs the frontend tools a finished run called, then continues. */
@@ -150,6 +199,8 @@ function runPendingTool(id) {
 async function stopRun() {
   const run = app.run;
   if (!run || run.ended) return;
+  // Before the server took the run, stopping is cancelling the retry.
+  if (!run.accepted && cancelWait()) return;
   try {
     const res = await apiFetch(api(`runs/${encodeURIComponent(run.id)}/cancel`), { method: "POST" });
     if (!res.ok) {

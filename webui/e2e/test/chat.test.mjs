@@ -35,7 +35,7 @@ f.test("a first visit starts a new thread and remembers it", async (page) => {
   assert.match(threadId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.equal(await page.textContent("#thread-id"), threadId);
   assert.ok(!requests.includes(`/threads/${threadId}`), "a made-up thread is not looked up");
-  assert.equal(await page.evaluate(() => localStorage.getItem("agentd.threadId")), threadId);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("agentd.threadId")), threadId);
   assert.equal(await page.isVisible("#empty-chat"), true);
 });
 

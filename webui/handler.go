@@ -23,6 +23,8 @@ var scripts = []string{
 	"static/sse.js",
 	"static/patch.js",
 	"static/charts.js",
+	"static/a2ui.js",
+	"static/results.js",
 	"static/tools.js",
 	"static/chat.js",
 	"static/panels.js",
@@ -40,7 +42,16 @@ type page struct {
 	body []byte
 	etag string
 	csp  string
+	// widget is the frame widgetRenderer HTML runs in, served for
+	// ?frame=widget (see static/results.js).
+	widget *page
 }
+
+// widgetCSP is the frame's policy: the widget's inline script and style
+// run, nothing is fetched or submitted, only this page may embed it, and
+// even opened on its own it is a sandbox without its origin.
+const widgetCSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; " +
+	"form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox allow-scripts"
 
 // Handler serves the chat page at whatever path it is mounted on. The page
 // inlines its CSS and script so that it needs no other route; a Content
@@ -92,21 +103,31 @@ func build() (*page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rendering index.html: %w", err)
 	}
-	sum := sha256.Sum256(buf.Bytes())
+	widget, err := static.ReadFile("static/widget.html")
+	if err != nil {
+		return nil, err
+	}
 	return &page{
-		body: buf.Bytes(),
-		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`,
+		body:   buf.Bytes(),
+		etag:   etag(buf.Bytes()),
+		widget: &page{body: widget, etag: etag(widget), csp: widgetCSP},
 		csp: strings.Join([]string{
 			"default-src 'none'",
 			"script-src " + hashSource(script),
 			"style-src " + hashSource(string(css)),
 			"connect-src 'self'",
 			"img-src 'self' data:",
+			"frame-src 'self'",
 			"base-uri 'none'",
 			"form-action 'none'",
 			"frame-ancestors 'none'",
 		}, "; "),
 	}, nil
+}
+
+func etag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 }
 
 // hashSource is a CSP source expression that allows exactly this inline
@@ -122,6 +143,9 @@ func (p *page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
+	}
+	if p.widget != nil && r.URL.Query().Get("frame") == "widget" {
+		p = p.widget
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")

@@ -174,6 +174,34 @@ func TestPage_CSPAllowsExactlyTheInlineContent(t *testing.T) {
 	}
 }
 
+// widgetRenderer HTML runs in a frame the page embeds: a sandbox whose own
+// policy lets inline script run but fetches nothing.
+func TestHandler_ServesTheWidgetFrame(t *testing.T) {
+	srv := httptest.NewServer(webui.Handler())
+	t.Cleanup(srv.Close)
+	res, err := http.Get(srv.URL + "/?frame=widget")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), `addEventListener("message"`) {
+		t.Fatalf("GET /?frame=widget: %d %s", res.StatusCode, b)
+	}
+	csp := res.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "script-src 'unsafe-inline'", "frame-ancestors 'self'", "sandbox allow-scripts"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("frame CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "connect-src") || strings.Contains(csp, "allow-same-origin") {
+		t.Errorf("frame CSP lets the widget reach out: %q", csp)
+	}
+	if _, h := page(t); !strings.Contains(h.Get("Content-Security-Policy"), "frame-src 'self'") {
+		t.Errorf("the page may not embed the frame: %q", h.Get("Content-Security-Policy"))
+	}
+}
+
 // The binary must be self-contained: nothing may load from another origin.
 func TestPage_LoadsNothingFromElsewhere(t *testing.T) {
 	body, _ := page(t)

@@ -95,7 +95,7 @@ function pieChart({ title, data }) {
     const ly = 60 + i * 22;
     if (ly < CHART_H - 8) {
       svg.append(svgEl("rect", { x: 300, y: ly - 11, width: 12, height: 12, rx: 2, fill: color }));
-      svg.append(svgEl("text", { x: 318, y: ly }, `${clip(d.label, 22)} — ${pct}`));
+      svg.append(svgEl("text", { x: 318, y: ly }, `${clip(d.label, 20)} — ${formatValue(d.value)} (${pct})`));
     }
   });
   return svg;

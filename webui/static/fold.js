@@ -77,6 +77,14 @@ function addToolResult(msg) {
     app.messages.splice(at + 1, 0, msg);
   }
   chat.setResult(msg.toolCallId, textOf(msg.content), msg.error);
+  showServerResult(msg);
+}
+
+/** showServerResult draws a server tool's result (a form, a plan) in its card. */
+function showServerResult(msg) {
+  const tc = callById(msg.toolCallId);
+  if (!tc || msg.error || isFrontendTool(tc.function.name)) return;
+  renderServerResult(tc.function.name, textOf(msg.content), chat.card(tc.id, tc.function.name).output);
 }
 
 /** handleEvent applies one AG-UI event to the page. */
@@ -161,8 +169,10 @@ function handleEvent(run, ev) {
 
 function showHistory() {
   chat.showHistory(app.messages);
-  // Redraw the frontend tools' charts from their stored arguments.
+  // Redraw the frontend tools' charts from their stored arguments, and the
+  // server tools' forms and plans from their results.
   for (const m of app.messages) {
+    if (m.role === "tool") showServerResult(m);
     for (const tc of m.toolCalls || []) {
       const result = app.messages.find((r) => r.role === "tool" && r.toolCallId === tc.id);
       if (!result || result.error || !isFrontendTool(tc.function.name)) continue;

@@ -48,6 +48,21 @@ const FRONTEND_TOOLS = [
     },
   },
   {
+    name: "widgetRenderer",
+    description:
+      "Show the user a small HTML widget in the chat (inline <style> and <script> allowed), for interactive views a chart cannot give. " +
+      "It runs in a sandboxed frame that cannot fetch anything: put the data in the HTML.",
+    parameters: {
+      type: "object",
+      properties: {
+        title: { type: "string", description: "Caption shown above the widget." },
+        html: { type: "string", description: "The widget's HTML: the body's content, with any <style> and <script> inline." },
+      },
+      required: ["html"],
+      additionalProperties: false,
+    },
+  },
+  {
     name: "showNotice",
     description: "Show the user a notice banner above the chat, for short messages that must not be missed.",
     parameters: {
@@ -100,6 +115,12 @@ function runFrontendTool(name, argsText, { output, notify, replay = false }) {
         const chart = chartArgs(args);
         output.replaceChildren((name === "barChart" ? barChart : pieChart)(chart));
         return { content: JSON.stringify({ shown: true, chart: name === "barChart" ? "bar" : "pie", title: chart.title, items: chart.data.length }) };
+      }
+      case "widgetRenderer": {
+        if (typeof args.html !== "string" || args.html.trim() === "") throw new Error("html must be a non-empty string");
+        if (args.title !== undefined && typeof args.title !== "string") throw new Error("title must be a string");
+        output.replaceChildren(widgetFrame(args.title || "", args.html));
+        return { content: JSON.stringify({ shown: true }) };
       }
       case "showNotice": {
         if (typeof args.message !== "string" || args.message === "") throw new Error("message must be a non-empty string");

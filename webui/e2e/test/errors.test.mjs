@@ -16,6 +16,8 @@ f.test("a RUN_ERROR is shown with its code", async (page) => {
   assert.equal(await error.getAttribute("role"), "alert");
   assert.equal(await error.locator(".role").textContent(), "Run error · first_token_timeout");
   assert.match(await error.locator(".text").textContent(), /first token/);
+  assert.equal(await error.locator(".hint").textContent(), "The model did not start answering in time.");
+  assert.equal(await error.locator("button.retry").isEnabled(), true);
   await waitIdle(page);
   assert.equal(await page.textContent("#status"), "error");
   assert.equal(await page.textContent("#status-detail"), "first_token_timeout");

@@ -104,7 +104,7 @@ f.test("a busy server: a countdown, then the answer with no user action", async 
 });
 
 f.test("a stream cut mid-answer is rejoined and the reply equals an uncut one", async (page) => {
-  proxy = await startCutProxy(f.baseUrl);
+  proxy ??= await startCutProxy(f.baseUrl);
   const message = "tell me about streams";
   await openFreshPage(page, proxy.baseUrl);
   await send(page, message);
@@ -125,6 +125,21 @@ f.test("a stream cut mid-answer is rejoined and the reply equals an uncut one", 
   assert.equal(stored.messages.at(-1).content, uncut);
   assert.equal(await page.locator("#messages li.msg.error").count(), 0);
 });
+
+f.test("a stream that goes silent for 30 s is rejoined", async (page) => {
+  proxy ??= await startCutProxy(f.baseUrl);
+  const threadId = await openFreshPage(page, proxy.baseUrl);
+  const stalled = proxy.cutNextRun(900, { stall: true });
+  await send(page, "tell me about silence");
+  await stalled;
+  const since = Date.now();
+  const rejoined = await page.waitForRequest((r) => /^\/runs\/[^/]+\/events$/.test(new URL(r.url()).pathname), { timeout: 45_000 });
+  assert.ok(Date.now() - since >= 25_000, "not rejoined before the stream had been silent long enough");
+  assert.match(rejoined.headers()["last-event-id"] ?? "", /^[1-9][0-9]*$/);
+  await waitFinished(page);
+  const stored = await getThread(f.baseUrl, threadId);
+  assert.equal(await replyText(page), stored.messages.at(-1).content);
+}, { timeout: 90_000 });
 
 f.test("a RUN_ERROR shows its explanation and a Retry that works", async (page) => {
   const threadId = await openFreshPage(page, f.baseUrl);

@@ -10,6 +10,9 @@ const DEFAULT_RETRY_WAIT_S = 2;
 // A dropped stream is rejoined this many times in a row (counted since the
 // last event that arrived), after these delays in seconds.
 const REJOIN_BACKOFF_S = [0.5, 1, 2, 4, 8];
+// A start whose request failed on the way, unknown to the server when
+// rejoined, is sent again this many times.
+const MAX_RESENDS = 3;
 // A stream with no byte at all (events and the server's keep-alive comments
 // alike) for this long is taken for dead and rejoined. agentd's default
 // --heartbeat is 15 s.
@@ -85,9 +88,9 @@ function countdown(run, seconds, text, status) {
     const wait = { cancel: () => finish(false) };
     const tick = () => {
       if (app.run !== run) return finish(false);
-      const left = Math.ceil((end - Date.now()) / 1000);
-      if (left <= 0 && Date.now() >= end) return finish(true);
-      showConnection(`${text} in ${Math.max(left, 1)} s`);
+      const left = end - Date.now();
+      if (left <= 0) return finish(true);
+      showConnection(`${text} in ${Math.ceil(left / 1000)} s`);
       setStatus(status, `run ${shortId(run.id)}`);
     };
     run.wait = wait;

@@ -1,8 +1,11 @@
 // Runs: POST / with the whole history, the event stream, frontend tool
 // rounds, and rejoining a dropped stream with Last-Event-ID.
 
-async function startRun() {
+// resends counts the times this message was sent again because the server
+// never had the run (see rejoin).
+async function startRun({ resends = 0 } = {}) {
   const run = {
+    resends,
     id: newId(),
     threadId: app.threadId,
     controller: new AbortController(),
@@ -145,6 +148,12 @@ async function rejoin() {
     return dropped(run, `Rejoining failed: ${err.message}.`);
   }
   if (app.run !== run) return;
+  if (res.status === 404 && !run.accepted && run.resends < MAX_RESENDS) {
+    // The request that would have started it failed on the way: the server
+    // never had this run, so it is sent again.
+    app.messages = run.sent.map((m) => ({ ...m }));
+    return startRun({ resends: run.resends + 1 });
+  }
   if (res.status === 404) {
     // The run ended and its events are gone: the saved thread has the result.
     const e = await errorBody(res);

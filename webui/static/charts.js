@@ -65,9 +65,9 @@ function pieChart({ title, data }) {
   const svg = chartFrame("pie", title, data);
   if (data.length === 0) return svg;
   const total = data.reduce((sum, d) => sum + d.value, 0);
-  const cx = 150;
+  const cx = 135;
   const cy = 165;
-  const r = 110;
+  const r = 105;
   if (total === 0) {
     svg.append(svgEl("circle", { cx, cy, r, fill: "none", stroke: "currentColor", "stroke-dasharray": "4 4" }));
     svg.append(svgEl("text", { class: "empty", x: cx, y: cy, "text-anchor": "middle" }, "All values are 0"));
@@ -94,8 +94,8 @@ function pieChart({ title, data }) {
     }
     const ly = 60 + i * 22;
     if (ly < CHART_H - 8) {
-      svg.append(svgEl("rect", { x: 300, y: ly - 11, width: 12, height: 12, rx: 2, fill: color }));
-      svg.append(svgEl("text", { x: 318, y: ly }, `${clip(d.label, 20)} — ${formatValue(d.value)} (${pct})`));
+      svg.append(svgEl("rect", { x: 262, y: ly - 10, width: 12, height: 12, rx: 2, fill: color }));
+      svg.append(svgEl("text", { class: "legend", x: 280, y: ly }, `${clip(d.label, 18)} — ${formatValue(d.value)} (${pct})`));
     }
   });
   return svg;

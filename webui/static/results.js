@@ -1,5 +1,6 @@
 // What the agent makes, drawn in the tool call's card instead of its JSON:
-// generate_form's A2UI surface, plan_visualization's plan, and (the
+// generate_form's A2UI surface, plan_visualization's plan, query_data's
+// numbers as a table, and (the
 // frontend tool widgetRenderer) HTML widgets in a sandboxed frame. The raw
 // JSON stays in the card's collapsed details.
 
@@ -22,7 +23,23 @@ function renderServerResult(name, content, output) {
     output.replaceChildren(...renderA2UI(value, submitForm));
   } else if (name === "plan_visualization" && value && typeof value === "object" && value.technology) {
     output.replaceChildren(planCard(value));
+  } else if (name === "query_data" && value && Array.isArray(value.rows)) {
+    output.replaceChildren(queryTable(value));
   }
+}
+
+/** queryTable shows a query_data result as a table with its total. */
+function queryTable(q) {
+  const head = [q.group_by || "group", q.metric || "value"];
+  const row = (cells, tag = "td") => el("tr", {}, ...cells.map((c) => el(tag, { text: String(c) })));
+  return el(
+    "table",
+    { className: "query-table" },
+    el("caption", { text: `${q.metric || "value"}${q.group_by ? ` by ${q.group_by}` : ""} · ${q.record_count ?? "?"} records` }),
+    el("thead", {}, row(head, "th")),
+    el("tbody", {}, ...q.rows.map((r) => row([r.group, formatValue(Number(r.value))]))),
+    typeof q.total === "number" ? el("tfoot", {}, row(["total", formatValue(q.total)])) : null,
+  );
 }
 
 /** planCard shows a plan_visualization result as a short card. */
@@ -73,6 +90,17 @@ function submitForm(action, { form, secret }) {
   startRun();
 }
 
+// The HTML of each widget frame, posted when the frame says it is ready
+// (each time it loads).
+const widgetDocs = new WeakMap();
+window.addEventListener("message", (e) => {
+  if (e.data !== "agentd-widget-ready") return;
+  for (const frame of document.querySelectorAll("iframe.widget-frame")) {
+    // The frame's origin is opaque ("null"), so the message cannot name it.
+    if (frame.contentWindow === e.source && widgetDocs.has(frame)) frame.contentWindow.postMessage({ html: widgetDocs.get(frame) }, "*");
+  }
+});
+
 /**
  * widgetFrame puts model-made HTML in a sandboxed frame: agentd serves the
  * frame (?frame=widget) with its own CSP, and the HTML is posted to it. A
@@ -87,8 +115,7 @@ function widgetFrame(title, html) {
   });
   const csp = `<meta http-equiv="Content-Security-Policy" content="${WIDGET_CSP}">`;
   const doc = `<!doctype html><html><head><meta charset="utf-8">${csp}</head><body>${html}</body></html>`;
-  // The frame's origin is opaque ("null"), so the message cannot name it.
-  frame.addEventListener("load", () => frame.contentWindow.postMessage({ html: doc }, "*"), { once: true });
+  widgetDocs.set(frame, doc);
   frame.src = api("?frame=widget").href;
   return el("figure", { className: "widget" }, title ? el("figcaption", { text: title }) : null, frame);
 }

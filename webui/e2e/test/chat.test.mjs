@@ -68,7 +68,11 @@ f.test("a server tool's call and result show in a card", async (page) => {
   const card = page.locator('#messages li.tool-card[data-tool-name="query_data"]');
   await card.locator('.badge[data-state="done"]').waitFor();
   await waitFinished(page);
-  // The card is collapsed until opened; then it shows the arguments and result.
+  // The numbers show as a table; the JSON stays in the collapsed card until
+  // it is opened, then it shows the arguments and result.
+  const table = card.locator("table.query-table");
+  assert.match(await table.locator("caption").textContent(), /^revenue · \d+ records$/);
+  assert.equal(await table.locator("tbody tr").count(), 1);
   assert.equal(await card.locator(".args").isVisible(), false);
   await card.locator("summary").click();
   assert.deepEqual(JSON.parse(await card.locator(".args").textContent()), { metric: "revenue" });

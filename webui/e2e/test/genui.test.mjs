@@ -5,21 +5,10 @@
 // SCREENSHOT_DIR when it is set.
 
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
 
-import { getThread, openFreshPage, send, useFixture, waitFinished } from "./helpers.mjs";
+import { getThread, openFreshPage, screenshot, send, useFixture, waitFinished } from "./helpers.mjs";
 
 const f = useFixture();
-
-async function screenshot(page, name) {
-  const dir = process.env.SCREENSHOT_DIR;
-  if (!dir) return;
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${name}.png`);
-  await page.screenshot({ path: file });
-  process.stderr.write(`screenshot: ${file}\n`);
-}
 
 /** Fails if a tool's raw JSON result shows without the user opening it. */
 async function assertNoRawJSON(page) {
@@ -78,13 +67,15 @@ f.test("widgetRenderer HTML runs in a sandboxed frame with its own policy", asyn
     `widgetRenderer <p id="w">waiting</p><script>let t = "script ran, no access to the page"; ` +
       `try { t = parent.document.title; } catch (e) {} document.getElementById("w").textContent = t;</script>`,
   );
-  const frameDoc = page.waitForResponse((r) => new URL(r.url()).search === "?frame=widget");
   const frame = page.locator('li.tool-card[data-tool-name="widgetRenderer"] iframe.widget-frame');
   await frame.waitFor();
   await waitFinished(page);
   assert.equal(await frame.getAttribute("sandbox"), "allow-scripts");
-  assert.equal(new URL(await frame.getAttribute("src")).search, "?frame=widget");
-  assert.match((await frameDoc).headers()["content-security-policy"], /script-src 'unsafe-inline'.*sandbox allow-scripts/);
+  const src = new URL(await frame.getAttribute("src"));
+  assert.equal(src.search, "?frame=widget");
+  const frameDoc = await fetch(src);
+  await frameDoc.text();
+  assert.match(frameDoc.headers.get("content-security-policy"), /script-src 'unsafe-inline'.*sandbox allow-scripts/);
   await page.frameLocator("iframe.widget-frame").locator("#w", { hasText: "script ran, no access to the page" }).waitFor();
 });
 

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -158,6 +158,16 @@ export function assertChatPage(res) {
 
 export async function threadIdOf(page) {
   return page.evaluate(() => decodeURIComponent(location.hash.replace(/^#thread=/, "")));
+}
+
+/** Saves a screenshot as SCREENSHOT_DIR/name.png when SCREENSHOT_DIR is set. */
+export async function screenshot(page, name) {
+  const dir = process.env.SCREENSHOT_DIR;
+  if (!dir) return;
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  await page.screenshot({ path: file });
+  process.stderr.write(`screenshot: ${file}\n`);
 }
 
 /** Types a message into the composer and sends it with Enter. */

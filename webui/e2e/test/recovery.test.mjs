@@ -13,6 +13,7 @@ import {
   authHeaders,
   getThread,
   openFreshPage,
+  screenshot,
   send,
   threadIdOf,
   useFixture,
@@ -94,6 +95,7 @@ f.test("a busy server: a countdown, then the answer with no user action", async 
   await banner.waitFor();
   assert.match(await banner.textContent(), /Busy \(overloaded\), retrying in [1-9][0-9]* s/);
   assert.equal(await page.textContent("#status"), "waiting");
+  await screenshot(page, "busy");
   await drained;
   await waitFinished(page, 30_000);
   assert.equal(await banner.isVisible(), false);
@@ -155,6 +157,7 @@ f.test("a RUN_ERROR shows its explanation and a Retry that works", async (page) 
   assert.equal(await error.locator(".hint").textContent(), "The run was stopped.");
   await waitIdle(page);
   assert.equal(await page.locator("#messages li.streaming").count(), 0, "no cursor left spinning");
+  await screenshot(page, "run-error");
   await error.locator("button.retry").click();
   await waitFinished(page);
   const stored = await getThread(f.baseUrl, threadId);

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 
-import { bubbles, getThread, openFreshPage, send, useFixture, waitFinished } from "./helpers.mjs";
+import { bubbles, getThread, openFreshPage, screenshot, send, useFixture, waitFinished } from "./helpers.mjs";
 
 // The last --model wins: the fixture's default is sim.
 const f = useFixture({ extraArgs: ["--model", "demo"] });
@@ -33,4 +33,25 @@ f.test("a todo from the user's words shows in the todo panel", async (page) => {
   await page.locator("#todo-list li", { hasText: "Call the supplier" }).waitFor();
   await waitFinished(page);
   assert.match((await bubbles(page)).at(-1)[1], /^Added "Call the supplier"\./);
+});
+
+// The README's picture: what a first visit can look like.
+f.test("screenshot of a demo conversation: a chart, its summary and a form", async (page) => {
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await openFreshPage(page, f.baseUrl);
+  await send(page, "add a todo: review the regional numbers");
+  await page.locator("#todo-list li").first().waitFor();
+  await waitFinished(page);
+  await send(page, "pie chart of revenue share by category");
+  await page.locator("svg.chart-pie").waitFor();
+  await waitFinished(page);
+  await send(page, "show me a sign-in form");
+  const form = page.locator("form.a2ui-surface");
+  await form.waitFor();
+  await waitFinished(page);
+  await form.getByLabel("Email").fill("ada@example.com");
+  for (const pre of await page.locator("#messages li.tool-card pre").all()) {
+    assert.equal(await pre.isVisible(), false, "a tool's JSON shows in the conversation");
+  }
+  await screenshot(page, "demo");
 });

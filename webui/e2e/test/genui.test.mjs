@@ -78,24 +78,3 @@ f.test("widgetRenderer HTML runs in a sandboxed frame with its own policy", asyn
   assert.match(frameDoc.headers.get("content-security-policy"), /script-src 'unsafe-inline'.*sandbox allow-scripts/);
   await page.frameLocator("iframe.widget-frame").locator("#w", { hasText: "script ran, no access to the page" }).waitFor();
 });
-
-f.test("screenshot of a demo conversation: a plan, a chart and a form", async (page) => {
-  await page.setViewportSize({ width: 1280, height: 1000 });
-  await openFreshPage(page, f.baseUrl);
-  await page.fill("#todo-input", "Review the regional numbers");
-  await page.press("#todo-input", "Enter");
-  for (const [ask, shows] of [
-    ["use plan_visualization for revenue by region", ".plan-card"],
-    ["draw a pieChart", "svg.chart-pie"],
-    ["and a sign-in form, use generate_form", "form.a2ui-surface"],
-  ]) {
-    await send(page, ask);
-    await page.locator(shows).last().waitFor();
-    await waitFinished(page);
-  }
-  const legend = await page.locator("svg.chart-pie text").allTextContents();
-  assert.ok(legend.some((t) => /— 1 \(100%\)$/.test(t)), `the pie's legend carries value and share: ${legend}`);
-  await page.getByLabel("Email").fill("ada@example.com");
-  await assertNoRawJSON(page);
-  await screenshot(page, "demo");
-});

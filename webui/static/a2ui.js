@@ -138,6 +138,7 @@ function a2uiComponent(s, id, depth, ctx) {
     }
     case "Button": {
       const button = el("button", { className: "a2ui-button", attrs: { type: "button", "data-primary": props.primary ? "" : null } }, child(props.child));
+      if (props.action && props.action.name) ctx.form.dataset.action = props.action.name;
       button.addEventListener("click", () => {
         if (!ctx.form.reportValidity()) return;
         const context = {};

@@ -84,7 +84,8 @@ function addToolResult(msg) {
 function showServerResult(msg) {
   const tc = callById(msg.toolCallId);
   if (!tc || msg.error || isFrontendTool(tc.function.name)) return;
-  renderServerResult(tc.function.name, textOf(msg.content), chat.card(tc.id, tc.function.name).output);
+  const later = app.messages.slice(app.messages.indexOf(msg) + 1);
+  renderServerResult(tc.function.name, textOf(msg.content), chat.card(tc.id, tc.function.name).output, later);
 }
 
 /** handleEvent applies one AG-UI event to the page. */

@@ -11,8 +11,12 @@
 const WIDGET_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; form-action 'none'";
 const MAX_WIDGET_BYTES = 100_000;
 
-/** renderServerResult fills a server tool's card from its result, if it can. */
-function renderServerResult(name, content, output) {
+/**
+ * renderServerResult fills a server tool's card from its result, if it can.
+ * later are the thread's messages after the result: a form they already
+ * answered is shown as submitted.
+ */
+function renderServerResult(name, content, output, later = []) {
   let value;
   try {
     value = JSON.parse(content);
@@ -20,7 +24,12 @@ function renderServerResult(name, content, output) {
     return;
   }
   if (name === "generate_form" && isA2UI(value)) {
-    output.replaceChildren(...renderA2UI(value, submitForm));
+    const forms = renderA2UI(value, submitForm);
+    for (const form of forms) {
+      const said = submissionText(form.dataset.action || "");
+      if (later.some((m) => m.role === "user" && textOf(m.content).startsWith(said))) markSubmitted(form);
+    }
+    output.replaceChildren(...forms);
   } else if (name === "plan_visualization" && value && typeof value === "object" && value.technology) {
     output.replaceChildren(planCard(value));
   } else if (name === "query_data" && value && Array.isArray(value.rows)) {
@@ -77,17 +86,23 @@ function submitForm(action, { form, secret }) {
     notify("Wait for the current run to end, then submit the form again.", "warning");
     return;
   }
-  for (const c of form.elements) c.disabled = true;
-  form.dataset.submitted = "true";
+  markSubmitted(form);
   const fields = Object.entries(action.context).map(
     ([k, v]) => `${k}: ${secret.includes(k) ? "(hidden)" : JSON.stringify(v)}`,
   );
-  const text = `Submitted the form (action ${action.name}): ${fields.join(", ") || "no fields"}`;
+  const text = `${submissionText(action.name)} ${fields.join(", ") || "no fields"}`;
   const msg = { id: newId(), role: "user", content: text };
   app.messages.push(msg);
   chat.setText(msg.id, "user", text, false);
   app.followUps = 0;
   startRun();
+}
+
+const submissionText = (actionName) => `Submitted the form (action ${actionName}):`;
+
+function markSubmitted(form) {
+  for (const c of form.elements) c.disabled = true;
+  form.dataset.submitted = "true";
 }
 
 // The HTML of each widget frame, posted when the frame says it is ready

@@ -42,9 +42,12 @@ f.test("generate_form renders inputs and its submission reaches the agent", asyn
   assert.equal(stored.messages.at(-1).role, "assistant", "the agent answered the submission");
   assert.ok(!JSON.stringify(stored).includes("correct horse"), "the password is not stored");
 
-  // The form is drawn again from the saved thread.
+  // The form is drawn again from the saved thread, as submitted.
   await page.reload();
-  await page.locator('li.tool-card[data-tool-name="generate_form"] form.a2ui-surface input[type="password"]').waitFor();
+  const again = page.locator('li.tool-card[data-tool-name="generate_form"] form.a2ui-surface');
+  await again.locator('input[type="password"]').waitFor();
+  assert.equal(await again.getAttribute("data-submitted"), "true");
+  assert.equal(await again.getByRole("button", { name: "Sign in" }).isDisabled(), true);
 });
 
 f.test("plan_visualization shows as a plan card", async (page) => {

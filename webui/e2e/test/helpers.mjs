@@ -97,8 +97,15 @@ export function useFixture({ extraArgs = [], signedIn = true, expectedConsole = 
     server = await startServer(extraArgs);
     browser = await launchBrowser();
     if (TEST_API_KEY && signedIn) {
-      // As if the user had signed in on this tab: the page's own storage.
-      await browser.context.addInitScript((key) => sessionStorage.setItem("agentd.credential", key), TEST_API_KEY);
+      // As if the user had signed in on this tab: the page's own storage
+      // (about:blank and a sandboxed widget frame have none).
+      await browser.context.addInitScript((key) => {
+        try {
+          sessionStorage.setItem("agentd.credential", key);
+        } catch {
+          // no storage in this document
+        }
+      }, TEST_API_KEY);
     }
   });
   after(async () => {

@@ -92,4 +92,3 @@ func TestCluster_Kill9OwnerIsReportedToRejoins(t *testing.T) {
 func TestCluster_Kill9OwnerIsReportedToRejoinsPostgresOnly(t *testing.T) {
 	testKilledOwnerIsReportedToRejoins(t, false)
 }
-

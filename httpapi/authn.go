@@ -25,7 +25,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// "GET /{$}" is registered only when the page is served.
-		if _, pattern := s.mux.Handler(r); probes[pattern] || pattern == "GET /{$}" {
+		if p := s.pattern(r); probes[p] || p == "GET /{$}" {
 			next.ServeHTTP(w, r)
 			return
 		}

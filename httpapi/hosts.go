@@ -13,6 +13,12 @@ import (
 // name, and these routes neither reveal nor change anything.
 var probes = map[string]bool{"GET /livez": true, "GET /readyz": true, "GET /health": true, "GET /agents/{name}/health": true}
 
+// pattern is the route the Server's mux serves r with.
+func (s *Server) pattern(r *http.Request) string {
+	_, p := s.mux.Handler(r)
+	return p
+}
+
 // checkHost defeats DNS rebinding while no authentication guards the API:
 // a page on evil.example whose name is re-pointed at 127.0.0.1 reaches
 // agentd with Host evil.example, so only loopback names and the operator's
@@ -22,10 +28,7 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 		return next
 	}
 	hosts := newHostPolicy(s.cfg.AllowedHosts, false)
-	return hosts.check(next, func(r *http.Request) bool {
-		_, pattern := s.mux.Handler(r)
-		return probes[pattern]
-	})
+	return hosts.check(next, func(r *http.Request) bool { return probes[s.pattern(r)] })
 }
 
 // hostPolicy says which Host headers are served: loopback names, listed

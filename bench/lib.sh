@@ -106,11 +106,27 @@ start_fakellm() {
 # start_agentd [serve flags...] starts a server on a free port; sets
 # AGENTD_PID, AGENTD_URL (base, no trailing slash) and AGENTD_LOG, and waits
 # until /readyz answers 200. Extra environment (GOMEMLIMIT, …) is inherited.
+# With AGENTD_CGROUP set (a directory made by cgroup_cpu_new) the server
+# starts inside that cgroup: the shell joins it before it execs agentd, so
+# the Go runtime sees its CPU quota from its first instruction.
 start_agentd() {
   AGENTD_LOG="$WORK/agentd.$RANDOM.log"
-  "$AGENTD" serve --addr 127.0.0.1:0 --log-format json "$@" >"$AGENTD_LOG" 2>&1 &
+  local launch=()
+  if [[ -n "${AGENTD_CGROUP:-}" ]]; then
+    launch=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$AGENTD_CGROUP")
+  fi
+  "${launch[@]}" "$AGENTD" serve --addr 127.0.0.1:0 --log-format json "$@" >"$AGENTD_LOG" 2>&1 &
   AGENTD_PID=$!
   STARTED_PIDS+=("$AGENTD_PID")
+  if [[ -n "${AGENTD_CGROUP:-}" ]]; then
+    # sh writes its PID, which exec keeps, before agentd runs.
+    for _ in $(seq 50); do
+      grep -qx "$AGENTD_PID" "$AGENTD_CGROUP/cgroup.procs" && break
+      alive "$AGENTD_PID" || { cat "$AGENTD_LOG" >&2; die "agentd could not join cgroup $AGENTD_CGROUP"; }
+      sleep 0.1
+    done
+    grep -qx "$AGENTD_PID" "$AGENTD_CGROUP/cgroup.procs" || die "agentd $AGENTD_PID is not in cgroup $AGENTD_CGROUP"
+  fi
   local addr
   addr="$(wait_log_addr "$AGENTD_LOG" "$AGENTD_PID" 's|.*"msg":"listening".*"addr":"\([0-9.:]*\)".*|\1|p')"
   AGENTD_URL="http://$addr"
@@ -302,4 +318,51 @@ wait_quiet() {
     sleep 5
     waited=$((waited + 5))
   done
+}
+
+# CPU quotas through the cgroup v1 CPU controller (BENCH_CGROUP_CPU, default
+# /sys/fs/cgroup/cpu; needs root). A cgroup made here is removed at exit,
+# after the processes in it are stopped, on success, error or Ctrl-C.
+CGROUP_CPU_ROOT="${BENCH_CGROUP_CPU:-/sys/fs/cgroup/cpu}"
+
+# cgroup_cpu_check dies with the reason when no cgroup can be made here.
+cgroup_cpu_check() {
+  [[ -f "$CGROUP_CPU_ROOT/cpu.cfs_quota_us" ]] ||
+    die "no cgroup v1 CPU controller at $CGROUP_CPU_ROOT (no cpu.cfs_quota_us there; set BENCH_CGROUP_CPU to where it is mounted)"
+  [[ -w "$CGROUP_CPU_ROOT/cgroup.procs" ]] ||
+    die "the cgroup v1 CPU controller at $CGROUP_CPU_ROOT is not writable (run as root)"
+}
+
+# cgroup_cpu_new makes the cgroup CGROUP_CPU_ROOT/name, capped at cores
+# (e.g. 0.3) per 100 ms period, with cpu.shares weight (default 1024): a
+# weight above the other processes' makes the quota what the cgroup gets
+# first when the machine is busy, not only its ceiling. Sets CGROUP_DIR.
+cgroup_cpu_new() { # name cores [shares]
+  local d="$CGROUP_CPU_ROOT/$1" period=100000 quota
+  quota="$(awk -v c="$2" -v p="$period" 'BEGIN { q = int(c * p + 0.5); if (q < 1000) q = 1000; print q }')"
+  mkdir "$d" 2>/dev/null || die "cannot create cgroup $d (is $CGROUP_CPU_ROOT writable? run as root)"
+  CLEANUP_CMDS+=("cgroup_remove '$d'")
+  { echo "$period" >"$d/cpu.cfs_period_us" && echo "$quota" >"$d/cpu.cfs_quota_us" &&
+    echo "${3:-1024}" >"$d/cpu.shares"; } 2>/dev/null ||
+    die "cannot set the CPU quota of cgroup $d"
+  [[ "$(cat "$d/cpu.cfs_quota_us")" == "$quota" ]] || die "cgroup $d did not take quota $quota"
+  CGROUP_DIR="$d"
+}
+
+# cgroup_remove removes a cgroup once its processes have gone (an exiting
+# process may linger in it for a moment).
+cgroup_remove() { # dir
+  [[ -d "$1" ]] || return 0
+  for _ in $(seq 100); do
+    rmdir "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: could not remove cgroup $1 (processes left: $(tr '\n' ' ' <"$1/cgroup.procs"))" >&2
+  return 1
+}
+
+# cgroup_stat prints one counter of a cgroup's cpu.stat (nr_periods,
+# nr_throttled, throttled_time in ns).
+cgroup_stat() { # dir key
+  awk -v k="$2" '$1 == k { print $2 }' "$1/cpu.stat"
 }

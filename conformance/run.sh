@@ -8,14 +8,5 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-source "$here/../jstest/agentd-bin.sh"
-
-cd "$here"
-if [ ! -d node_modules ]; then
-  npm ci --no-audit --no-fund
-fi
-
-for mode in ${AGENTD_TEST_AUTH:-none key}; do
-  echo "== conformance, auth: $mode" >&2
-  AGENTD_TEST_AUTH="$mode" node --test --test-reporter=spec "$@" test/*.test.mjs
-done
+source "$here/../jstest/suite.sh" "$here"
+run_node_tests_each_auth conformance "$@"

@@ -1,7 +1,8 @@
-// The agentd process the Node test suites (conformance/, webui/e2e/) run
-// against: started from $AGENTD_BIN on a free port with its own SQLite
-// file, polled until ready, stopped by its PID. Node built-ins only, so
-// both suites import it by path whatever their own dependencies.
+// The agentd process the Node test suites (conformance/, webui/e2e/,
+// clients/js/, copilotkit/) run against: started from $AGENTD_BIN on a
+// free port with its own SQLite file, polled until ready, stopped by its
+// PID. Node built-ins only, so every suite imports it by path whatever its
+// own dependencies.
 //
 // AGENTD_TEST_AUTH=key runs a suite against an agentd that requires an API
 // key (`--api-keys`, one random key per test process); the suites send

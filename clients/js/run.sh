@@ -6,14 +6,5 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-source "$here/../../jstest/agentd-bin.sh"
-
-cd "$here"
-if [ ! -d node_modules ]; then
-  npm ci --no-audit --no-fund
-fi
-
-# The CopilotKit runtime reports usage unless told not to; nothing leaves
-# this machine.
-export COPILOTKIT_TELEMETRY_DISABLED=true DO_NOT_TRACK=1
-node --test --test-reporter=spec "$@" test/*.test.mjs
+source "$here/../../jstest/suite.sh" "$here"
+run_node_tests "$@"

@@ -18,13 +18,7 @@ if [ ! -x "$CHROMIUM_BIN" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
-source "$here/../../jstest/agentd-bin.sh"
-
-cd "$here"
-npm ci --no-audit --no-fund
+source "$here/../../jstest/suite.sh" "$here"
 
 # One test file at a time: each runs its own agentd and Chromium.
-for mode in ${AGENTD_TEST_AUTH:-none key}; do
-  echo "== browser tests, auth: $mode" >&2
-  AGENTD_TEST_AUTH="$mode" node --test --test-concurrency=1 --test-reporter=spec "$@" test/*.test.mjs
-done
+run_node_tests_each_auth "browser tests" --test-concurrency=1 "$@"
